@@ -1,0 +1,30 @@
+"""Django app config, registered in the LMS and Studio through the edx-django-utils plugin entry points."""
+
+from django.apps import AppConfig
+
+_SETTINGS = {
+    "common": {"relative_path": "settings.common"},
+    "production": {"relative_path": "settings.production"},
+    "test": {"relative_path": "settings.test"},
+}
+
+
+class SessionRoomConfig(AppConfig):
+    """The plugin app: models, URLs under ``/sessionroom/``, settings defaults and Celery tasks."""
+
+    name = "sessionroom_xblock"
+    label = "sessionroom_xblock"
+    verbose_name = "Session Room"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        "url_config": {
+            project: {
+                "namespace": "sessionroom",
+                "regex": r"^sessionroom/",
+                "relative_path": "urls",
+            }
+            for project in ("lms.djangoapp", "cms.djangoapp")
+        },
+        "settings_config": {project: _SETTINGS for project in ("lms.djangoapp", "cms.djangoapp")},
+    }

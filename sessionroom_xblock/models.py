@@ -1,0 +1,272 @@
+"""Sessions, attendance, feedback, recordings, reminder deliveries and callback receipts (brief §3).
+
+Users are the platform's Django users. Course and usage keys are stored with opaque-keys fields so the
+LMS can query them the way it queries its own tables.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from opaque_keys.edx.django.models import CourseKeyField, UsageKeyField
+
+FEEDBACK_COMMENT_MAX_LENGTH = 2000
+
+
+class TutoringSession(models.Model):
+    """
+    One scheduled 1-on-1 meeting between a learner and a tutor in a course.
+
+    .. no_pii: references users by foreign key only.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No show"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.SCHEDULED, Status.IN_PROGRESS)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course_key = CourseKeyField(max_length=255, db_index=True)
+    usage_key = UsageKeyField(max_length=255, blank=True, null=True)
+    learner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scheduled_start = models.DateTimeField()
+    scheduled_end = models.DateTimeField()
+    provider = models.CharField(max_length=32, blank=True, default="")
+    provider_room_id = models.CharField(max_length=128, blank=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    recording_enabled = models.BooleanField(default=False)
+    notes = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        ordering = ("scheduled_start",)
+        indexes = [
+            # "My next or current session in this course": one range scan per participant column.
+            models.Index(fields=["learner", "course_key", "scheduled_end"], name="sr_learner_course_end"),
+            models.Index(fields=["tutor", "course_key", "scheduled_end"], name="sr_tutor_course_end"),
+            # Sweeps (reminders, closing) scan open sessions by start time.
+            models.Index(fields=["status", "scheduled_start"], name="sr_status_start"),
+            models.Index(fields=["course_key", "scheduled_start"], name="sr_course_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.course_key} {self.scheduled_start:%Y-%m-%d %H:%M} ({self.status})"
+
+    def participant_ids(self):
+        """The two users who may enter this session."""
+        return (self.learner_id, self.tutor_id)
+
+    def other_participant_id(self, user_id):
+        """The id of the participant who is not ``user_id``."""
+        return self.tutor_id if user_id == self.learner_id else self.learner_id
+
+
+class Attendance(models.Model):
+    """
+    One participant's presence in a session: first join, last heartbeat, last leave, last reported failure.
+
+    .. no_pii:
+    """
+
+    class Via(models.TextChoices):
+        CLIENT = "client", "Client"
+        WEBHOOK = "webhook", "Provider webhook"
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    joined_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    seconds_present = models.PositiveIntegerField(default=0)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.CLIENT)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="sr_attendance_once")]
+
+    def __str__(self):
+        return f"{self.user_id} in {self.session_id}"
+
+
+class Feedback(models.Model):
+    """
+    A participant's rating of a session; one per author per session (a second submit updates it).
+
+    .. pii: the free-text comment. Deleted with the user's data (``sessionroom_delete_user_data``).
+    """
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="feedback")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True, default="", max_length=FEEDBACK_COMMENT_MAX_LENGTH)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        constraints = [models.UniqueConstraint(fields=["session", "author"], name="sr_feedback_once")]
+
+    def __str__(self):
+        return f"{self.rating}/5 by {self.author_id}"
+
+
+class Recording(models.Model):
+    """
+    A provider recording of a session, and where it can be watched once ready.
+
+    .. no_pii:
+    """
+
+    class State(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        DELETED = "deleted", "Deleted"
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="recordings")
+    provider_recording_id = models.CharField(max_length=191)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PROCESSING)
+    playback_url = models.URLField(max_length=1000, blank=True, default="")
+    storage_path = models.CharField(max_length=500, blank=True, default="")
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "provider_recording_id"], name="sr_recording_once"),
+        ]
+        indexes = [models.Index(fields=["state", "updated"], name="sr_recording_state")]
+
+    def __str__(self):
+        return f"{self.provider_recording_id} ({self.state})"
+
+
+class ReminderDelivery(models.Model):
+    """
+    The claim that one reminder for one user of one session is (being) sent: the exactly-once guarantee.
+
+    ``scheduled_start`` is the start the reminder was claimed for, so a rescheduled session earns fresh
+    reminders while the old claims stay as history.
+
+    .. no_pii:
+    """
+
+    class Kind(models.TextChoices):
+        DAY = "24h", "24 hours before"
+        HOUR = "1h", "1 hour before"
+        QUARTER = "15m", "15 minutes before"
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="reminders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8)
+    scheduled_start = models.DateTimeField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user", "kind", "scheduled_start"], name="sr_reminder_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["sent_at", "claimed_at"], name="sr_reminder_pending")]
+
+    def __str__(self):
+        return f"{self.kind} reminder for {self.user_id}"
+
+
+class CallbackReceipt(models.Model):
+    """
+    A provider callback already acted on, keyed by a digest of its signed content: a replay is refused.
+
+    .. no_pii:
+    """
+
+    provider = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        constraints = [models.UniqueConstraint(fields=["provider", "digest"], name="sr_callback_once")]
+
+    def __str__(self):
+        return f"{self.provider}:{self.digest[:12]}"
+
+
+class SignalMessage(models.Model):
+    """
+    One WebRTC signaling message (offer, answer, ICE candidate, bye) for the built-in p2p provider.
+
+    Messages live only while a call is being set up; the recipient reads those after its cursor.
+
+    .. no_pii:
+    """
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    payload = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        indexes = [models.Index(fields=["session", "id"], name="sr_signal_cursor")]
+
+    def __str__(self):
+        return f"{self.kind} from {self.sender_id}"
+
+
+class ChatMessage(models.Model):
+    """
+    A text-chat line of the built-in room, kept so a participant who reloads sees the conversation.
+
+    .. pii: chat text. Deleted with the user's data.
+    """
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="chat")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=2000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        indexes = [models.Index(fields=["session", "id"], name="sr_chat_cursor")]
+
+    def __str__(self):
+        return f"chat {self.id} in {self.session_id}"
+
+
+class ResourceLink(models.Model):
+    """
+    A link the tutor shares during the session (the author's links live on the block).
+
+    .. no_pii:
+    """
+
+    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="links")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=1000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+
+    def __str__(self):
+        return self.title

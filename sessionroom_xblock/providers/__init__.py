@@ -1,0 +1,1 @@
+"""Video providers behind one interface (``base.VideoProvider``): ``p2p`` (built in), ``bbb``, ``plugnmeet``."""
