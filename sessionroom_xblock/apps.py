@@ -26,5 +26,5 @@ class SessionRoomConfig(AppConfig):
             }
             for project in ("lms.djangoapp", "cms.djangoapp")
         },
-        "settings_config": {project: _SETTINGS for project in ("lms.djangoapp", "cms.djangoapp")},
+        "settings_config": dict.fromkeys(("lms.djangoapp", "cms.djangoapp"), _SETTINGS),
     }

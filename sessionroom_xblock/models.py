@@ -180,9 +180,7 @@ class ReminderDelivery(models.Model):
     class Meta:
         app_label = "sessionroom_xblock"
         constraints = [
-            models.UniqueConstraint(
-                fields=["session", "user", "kind", "scheduled_start"], name="sr_reminder_once"
-            ),
+            models.UniqueConstraint(fields=["session", "user", "kind", "scheduled_start"], name="sr_reminder_once"),
         ]
         indexes = [models.Index(fields=["sent_at", "claimed_at"], name="sr_reminder_pending")]
 

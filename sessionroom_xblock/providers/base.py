@@ -179,7 +179,7 @@ class VideoProvider(abc.ABC):
     def list_recordings(self, room_id: str) -> list[RecordingInfo]:
         """Recordings of the room, newest first."""
 
-    def delete_recording(self, recording_id: str) -> None:
+    def delete_recording(self, recording_id: str) -> None:  # noqa: B027 - optional: not every provider records
         """Delete one recording on the provider (providers without recordings have nothing to delete)."""
 
     def parse_callback(self, request: CallbackRequest, suffix: str = "") -> list[CallbackEvent]:

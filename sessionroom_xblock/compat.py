@@ -1,0 +1,111 @@
+"""The only module that touches edx-platform. Every import is lazy and every function has a fallback,
+so the package imports and runs in the dev host, in tests and in the Studio Celery worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.contrib.auth import get_user_model
+
+from sessionroom_xblock.conf import setting
+
+log = logging.getLogger(__name__)
+
+
+def emit_tracking_event(name: str, data: dict) -> None:  # pragma: no cover - platform only
+    """Send an event to the platform's tracking log, or to our log outside the platform."""
+    try:
+        from eventtracking import tracker  # noqa: PLC0415
+    except ImportError:
+        log.info("analytics event %s %s", name, data)
+        return
+    tracker.emit(name, data)
+
+
+def get_current_request():
+    """The request being served (django-crum middleware runs in the LMS and in the dev host)."""
+    from crum import get_current_request as crum_request  # noqa: PLC0415
+
+    return crum_request()
+
+
+def user_full_name(user) -> str:
+    """The name the platform shows for ``user``: profile name in the LMS, else full name, else username."""
+    profile = getattr(user, "profile", None)
+    name = getattr(profile, "name", "") if profile is not None else ""
+    return name or user.get_full_name() or user.username
+
+
+def user_avatar_url(user) -> str:
+    """The profile image URL in the LMS; empty elsewhere (the page then shows initials)."""
+    try:
+        from openedx.core.djangoapps.user_api.accounts.image_helpers import (  # noqa: PLC0415
+            get_profile_image_urls_for_user,
+        )
+    except ImportError:
+        return ""
+    try:  # pragma: no cover - platform only
+        return get_profile_image_urls_for_user(user).get("medium", "")
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def course_title(course_key) -> str:
+    """The course's display name from CourseOverview in the platform, else the configured title."""
+    try:
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview  # noqa: PLC0415
+    except ImportError:
+        titles = setting("COURSE_TITLES") or {}
+        return titles.get(str(course_key)) or getattr(course_key, "course", "") or str(course_key)
+    try:  # pragma: no cover - platform only
+        return CourseOverview.get_from_id(course_key).display_name_with_default
+    except Exception:  # noqa: BLE001
+        return str(course_key)
+
+
+def is_course_staff(user, course_key) -> bool:
+    """Course staff or instructor in the platform; Django staff elsewhere."""
+    if user is None or not user.is_authenticated:
+        return False
+    try:
+        from common.djangoapps.student.auth import has_course_author_access  # noqa: PLC0415
+        from common.djangoapps.student.roles import CourseStaffRole  # noqa: PLC0415
+    except ImportError:
+        return bool(user.is_staff)
+    return bool(  # pragma: no cover - platform only
+        user.is_staff or CourseStaffRole(course_key).has_user(user) or has_course_author_access(user, course_key)
+    )
+
+
+def user_time_zone(user) -> str:
+    """The user's time zone preference (the LMS stores it as the ``time_zone`` preference)."""
+    try:
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference  # noqa: PLC0415
+    except ImportError:
+        return getattr(user, "sessionroom_time_zone", "") or ""
+    try:  # pragma: no cover - platform only
+        return get_user_preference(user, "time_zone") or ""
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def lms_root_url() -> str:
+    """The LMS root the platform configures, used for links in emails and provider callbacks."""
+    from django.conf import settings  # noqa: PLC0415
+
+    return setting("LMS_ROOT_URL") or getattr(settings, "LMS_ROOT_URL", "") or "http://127.0.0.1:8000"
+
+
+def get_user(user_id):
+    """A Django user by primary key, or None."""
+    if user_id is None:
+        return None
+    return get_user_model().objects.filter(pk=user_id).first()
+
+
+def initials_color(user_id) -> str:
+    """A stable, readable avatar background for users without a profile image."""
+    palette = ("#1f5f8b", "#7a3e9d", "#2d6a4f", "#9c4221", "#3c4a9e", "#8a2846")
+    return palette[int(hashlib.sha256(str(user_id).encode()).hexdigest(), 16) % len(palette)]

@@ -1,0 +1,378 @@
+"""Room services: find, authorize, join, heartbeat, leave, report a failure, rate.
+
+The XBlock handlers, the direct page and the provider webhooks all call these functions; they are the
+only code that changes a session. Each function takes plain values, checks who is asking, and leaves the
+session untouched when the video provider fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sessionroom_xblock import errors, lifecycle
+from sessionroom_xblock.analytics import Analytics
+from sessionroom_xblock.conf import setting
+from sessionroom_xblock.models import FEEDBACK_COMMENT_MAX_LENGTH, Attendance, Feedback, TutoringSession
+from sessionroom_xblock.providers.base import (
+    JoinTicket,
+    Participant,
+    ProviderError,
+    ProviderUnavailable,
+    RoomSpec,
+)
+from sessionroom_xblock.providers.registry import get_provider, resolve_provider_name
+
+log = logging.getLogger(__name__)
+
+ROLE_LEARNER = "learner"
+ROLE_TUTOR = "tutor"
+ROLE_STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a Django user id (None when anonymous) and whether they are staff of the course."""
+
+    user_id: int | None
+    is_course_staff: bool = False
+
+
+@dataclass(frozen=True)
+class Access:
+    """A session the viewer may see, with the role they see it in."""
+
+    session: TutoringSession
+    role: str
+
+    @property
+    def is_participant(self) -> bool:
+        """Learner or tutor, as opposed to staff looking on."""
+        return self.role in (ROLE_LEARNER, ROLE_TUTOR)
+
+
+def policy_from_settings(**overrides) -> lifecycle.Policy:
+    """The lifecycle policy: the block's numbers where given, else the site's ``SESSIONROOM`` numbers."""
+    minutes = {
+        "join_window": overrides.get("join_window_minutes") or setting("JOIN_WINDOW_MINUTES"),
+        "no_show_after": overrides.get("no_show_minutes") or setting("NO_SHOW_MINUTES"),
+        "end_grace": overrides.get("end_grace_minutes") or setting("END_GRACE_MINUTES"),
+    }
+    return lifecycle.Policy(
+        presence_timeout=timedelta(seconds=setting("PRESENCE_TIMEOUT_SECONDS")),
+        **{name: timedelta(minutes=value) for name, value in minutes.items()},
+    )
+
+
+def parse_session_id(raw) -> uuid.UUID:
+    """A session id from user input; anything that is not a UUID is a session that does not exist."""
+    try:
+        return uuid.UUID(str(raw))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise errors.not_found() from exc
+
+
+def get_access(viewer: Viewer, session_id, *, write: bool) -> Access:
+    """
+    The session ``session_id`` if the viewer may see it (write: only the two participants may act).
+
+    Refuses anonymous users and strangers with the spec's "You're not part of this session." and unknown
+    ids with "Session not found. Check your dashboard.". One query.
+    """
+    if viewer.user_id is None:
+        raise errors.not_authorized()
+    session = TutoringSession.objects.select_related("learner", "tutor").filter(pk=parse_session_id(session_id)).first()
+    if session is None:
+        raise errors.not_found()
+    if viewer.user_id == session.learner_id:
+        return Access(session, ROLE_LEARNER)
+    if viewer.user_id == session.tutor_id:
+        return Access(session, ROLE_TUTOR)
+    if viewer.is_course_staff and not write:
+        return Access(session, ROLE_STAFF)
+    raise errors.not_authorized()
+
+
+def find_current_session(viewer: Viewer, course_key, now: datetime, policy: lifecycle.Policy):
+    """The viewer's session in this course that is live now, else the next one, else None. One query."""
+    if viewer.user_id is None or course_key is None:
+        return None
+    return (
+        TutoringSession.objects.select_related("learner", "tutor")
+        .filter(Q(learner_id=viewer.user_id) | Q(tutor_id=viewer.user_id))
+        .filter(
+            course_key=course_key,
+            status__in=TutoringSession.OPEN_STATUSES,
+            scheduled_end__gt=now - policy.end_grace,
+        )
+        .order_by("scheduled_start")
+        .first()
+    )
+
+
+def attendance_facts(session: TutoringSession, viewer_id: int | None):
+    """(viewer's, other's) attendance as lifecycle facts, in one query."""
+    rows = {row.user_id: row for row in Attendance.objects.filter(session=session)}
+    other_id = session.other_participant_id(viewer_id) if viewer_id in session.participant_ids() else None
+    return _facts(rows.get(viewer_id)), _facts(rows.get(other_id))
+
+
+def snapshot(access: Access, now: datetime, policy: lifecycle.Policy) -> lifecycle.Snapshot:
+    """The lifecycle state of the session as the viewer sees it (staff see it as the learner does)."""
+    session = access.session
+    viewer_id = session.tutor_id if access.role == ROLE_TUTOR else session.learner_id
+    viewer, other = attendance_facts(session, viewer_id)
+    return lifecycle.compute(session_facts(session), viewer, other, now, policy)
+
+
+def session_facts(session: TutoringSession) -> lifecycle.SessionFacts:
+    """The lifecycle's view of a session row."""
+    return lifecycle.SessionFacts(
+        scheduled_start=session.scheduled_start,
+        scheduled_end=session.scheduled_end,
+        status=session.status,
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+    )
+
+
+def _facts(row: Attendance | None) -> lifecycle.AttendanceFacts:
+    if row is None:
+        return lifecycle.NOBODY
+    return lifecycle.AttendanceFacts(
+        joined_at=row.joined_at, last_seen=row.last_seen, left_at=row.left_at, last_failure_at=row.last_failure_at
+    )
+
+
+@dataclass(frozen=True)
+class RoomLinks:
+    """Absolute URLs the provider needs: where to send people after the room, where to call us back."""
+
+    logout_url: str
+    end_callback_url: str = ""
+    recording_ready_url: str = ""
+    webhook_url: str = ""
+
+
+def room_spec(session: TutoringSession, title: str, links: RoomLinks) -> RoomSpec:
+    """What the provider is asked to create for ``session``."""
+    minutes = int((session.scheduled_end - session.scheduled_start).total_seconds() // 60)
+    return RoomSpec(
+        room_id=f"sessionroom-{session.pk}",
+        title=title,
+        record=session.recording_enabled,
+        duration_minutes=minutes + setting("END_GRACE_MINUTES"),
+        logout_url=links.logout_url,
+        end_callback_url=links.end_callback_url,
+        recording_ready_url=links.recording_ready_url,
+        webhook_url=links.webhook_url,
+        metadata={"course_key": str(session.course_key), "session_id": str(session.pk)},
+    )
+
+
+def join(
+    access: Access,
+    now: datetime,
+    policy: lifecycle.Policy,
+    analytics: Analytics,
+    *,
+    provider_name: str,
+    title: str,
+    links: RoomLinks,
+    participant: Participant,
+) -> tuple[JoinTicket, lifecycle.Snapshot]:
+    """
+    Enter the room: make sure the provider's room exists, hand out the join ticket, record attendance.
+
+    The provider is asked first; if it fails, the attendance is not written and the caller gets the
+    spec's "Video service unavailable. Try again." (a ``RoomError`` with status 503).
+    """
+    require_participant(access)
+    before = snapshot(access, now, policy)
+    if not before.can_join:
+        raise _closed_error(before.state)
+    session = access.session
+    name = session.provider or resolve_provider_name(provider_name)
+    spec = room_spec(session, title, links)
+    try:
+        provider = get_provider(name)
+        room = provider.ensure_room(spec)
+        ticket = provider.join_ticket(room, spec, participant)
+    except ProviderError as exc:
+        error_type = exc.error_type if isinstance(exc, ProviderUnavailable) else "not_configured"
+        analytics.publish("tech_issue", session_id=str(session.pk), error_type=error_type)
+        raise errors.provider_unavailable(error_type) from exc
+    if session.provider != name or session.provider_room_id != spec.room_id:
+        TutoringSession.objects.filter(pk=session.pk).update(provider=name, provider_room_id=spec.room_id)
+        session.provider, session.provider_room_id = name, spec.room_id
+    _mark_present(session, _viewer_id(access), now, joined=True)
+    analytics.publish(
+        "session_joined",
+        session_id=str(session.pk),
+        user_role=access.role,
+        time_before_start=int((session.scheduled_start - now).total_seconds()),
+    )
+    after = snapshot(access, now, policy)
+    _start_if_both_present(session, after, now, analytics)
+    return ticket, after
+
+
+def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
+    """The browser is still in the room: refresh presence and return the new state."""
+    require_participant(access)
+    current = snapshot(access, now, policy)
+    if lifecycle.PHASE[current.state] == 2:
+        return current
+    _mark_present(access.session, _viewer_id(access), now, joined=False)
+    after = snapshot(access, now, policy)
+    _start_if_both_present(access.session, after, now, analytics)
+    return after
+
+
+def leave(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
+    """
+    Leave the room. The tutor leaving ends the session for both (1-on-1: nobody to wait for);
+    the learner leaving keeps it open so they can come back.
+    """
+    require_participant(access)
+    session = access.session
+    with transaction.atomic():
+        row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=_viewer_id(access))
+        if row.joined_at is not None and row.left_at is None:
+            row.left_at = now
+            row.seconds_present += _seconds_since(row.last_seen, now)
+            row.save(update_fields=["left_at", "seconds_present"])
+    if access.role == ROLE_TUTOR:
+        end_session(session, now, analytics)
+    return snapshot(access, now, policy)
+
+
+def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *, end_provider_room: bool = True):
+    """
+    Close an open session as completed, once: ``session_ended`` is published by whoever wins the update.
+
+    Ending the provider's room is best effort: the session is closed on our side either way, and a
+    sweep ends rooms left running.
+    """
+    closed = TutoringSession.objects.filter(pk=session.pk, status__in=TutoringSession.OPEN_STATUSES).update(
+        status=TutoringSession.Status.COMPLETED, ended_at=now
+    )
+    if not closed:
+        return False
+    session.status, session.ended_at = TutoringSession.Status.COMPLETED, now
+    started = session.started_at or now
+    analytics.publish("session_ended", session_id=str(session.pk), duration=int((now - started).total_seconds()))
+    if end_provider_room and session.provider and session.provider_room_id:
+        try:
+            get_provider(session.provider).end_room(session.provider_room_id)
+        except ProviderError as exc:
+            log.warning("Could not end room of session %s: %s", session.pk, exc)
+    return True
+
+
+def report_failure(access: Access, now: datetime, analytics: Analytics, error_type: str) -> None:
+    """The browser could not connect (media, provider frame, network): remember it and tell analytics."""
+    require_participant(access)
+    Attendance.objects.update_or_create(
+        session=access.session, user_id=_viewer_id(access), defaults={"last_failure_at": now}
+    )
+    analytics.publish("tech_issue", session_id=str(access.session.pk), error_type=_bounded_token(error_type))
+
+
+def submit_feedback(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics, payload: dict):
+    """
+    Rate the session 1..5 with an optional comment. A second submit updates the first.
+
+    Allowed once the viewer has been in the room or the session is closed: rating a session that has
+    not happened yet makes no sense.
+    """
+    require_participant(access)
+    rating = payload.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise errors.invalid(errors.gettext_noop("Choose a rating from 1 to 5 stars."), "rating")
+    comment = payload.get("comment", "")
+    if not isinstance(comment, str):
+        raise errors.invalid(errors.gettext_noop("The comment must be text."), "comment")
+    comment = comment.strip()
+    if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
+        raise errors.invalid(errors.gettext_noop("The comment is too long (2000 characters at most)."), "comment")
+    state = snapshot(access, now, policy).state
+    if state in (lifecycle.State.EARLY, lifecycle.State.CANCELLED):
+        raise errors.RoomError(
+            409, "not_yet", errors.gettext_noop("You can rate this session after it has taken place.")
+        )
+    feedback, created = Feedback.objects.update_or_create(
+        session=access.session, author_id=_viewer_id(access), defaults={"rating": rating, "comment": comment}
+    )
+    analytics.publish("feedback_submitted", session_id=str(access.session.pk), rating=rating, user_role=access.role)
+    return feedback, created
+
+
+def require_participant(access: Access) -> None:
+    """Staff may look but not act."""
+    if not access.is_participant:
+        raise errors.not_authorized()
+
+
+def _viewer_id(access: Access) -> int:
+    return access.session.tutor_id if access.role == ROLE_TUTOR else access.session.learner_id
+
+
+def _closed_error(state: lifecycle.State) -> errors.RoomError:
+    if state == lifecycle.State.EARLY:
+        return errors.RoomError(409, "early", errors.gettext_noop("This session is not open yet."))
+    if state == lifecycle.State.CANCELLED:
+        return errors.RoomError(409, "cancelled", errors.SESSION_CANCELLED)
+    return errors.session_ended()
+
+
+def _mark_present(session: TutoringSession, user_id: int, now: datetime, *, joined: bool) -> None:
+    """Write the viewer's presence. A heartbeat only keeps present someone who joined and has not left."""
+    with transaction.atomic():
+        row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=user_id)
+        if not joined and (row.joined_at is None or row.left_at is not None):
+            return
+        if row.joined_at is None:
+            row.joined_at = now
+        if row.left_at is None:
+            row.seconds_present += _seconds_since(row.last_seen, now)
+        row.last_seen = now
+        row.left_at = None
+        row.save()
+
+
+def _seconds_since(last_seen: datetime | None, now: datetime) -> int:
+    """Seconds of presence since the last heartbeat, capped so a long gap is not counted as presence."""
+    if last_seen is None or last_seen > now:
+        return 0
+    cap = setting("PRESENCE_TIMEOUT_SECONDS")
+    return int(min((now - last_seen).total_seconds(), cap))
+
+
+def _start_if_both_present(session: TutoringSession, snap: lifecycle.Snapshot, now: datetime, analytics) -> None:
+    """The first time both are in the room, the session starts: once, whoever's request gets there first."""
+    if not (snap.viewer_present and snap.other_present) or session.started_at is not None:
+        return
+    started = TutoringSession.objects.filter(
+        pk=session.pk, started_at__isnull=True, status=TutoringSession.Status.SCHEDULED
+    ).update(started_at=now, status=TutoringSession.Status.IN_PROGRESS)
+    if started:
+        session.started_at, session.status = now, TutoringSession.Status.IN_PROGRESS
+        analytics.publish("session_started", session_id=str(session.pk))
+
+
+def _bounded_token(value) -> str:
+    """A short, safe identifier from client input (error types are ours, but the client sends them)."""
+    text = str(value or "unknown")[:40]
+    return "".join(ch for ch in text if ch.isalnum() or ch in "_-") or "unknown"
+
+
+def now_utc() -> datetime:
+    """The current time, aware and in UTC."""
+    return timezone.now()
