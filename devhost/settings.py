@@ -1,0 +1,101 @@
+"""The dev host: the XBlock SDK workbench plus the plugin app, as the LMS would install it.
+
+SQLite, eager Celery and the p2p provider by default. ``SESSIONROOM_DB=mysql`` (or ``postgresql``) points
+the database at the local server, which is how the suite runs on MariaDB, Open edX's database.
+"""
+
+import os
+from pathlib import Path
+
+from workbench.settings import *  # noqa: F403
+from workbench.settings import INSTALLED_APPS, MIDDLEWARE, WORKBENCH
+
+from sessionroom_xblock.settings.common import plugin_settings
+
+REPO = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("SESSIONROOM_VAR", REPO / "var"))
+VAR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("SESSIONROOM_SECRET_KEY", "dev-host-only-not-secret")
+DEBUG = os.environ.get("SESSIONROOM_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+_DB = os.environ.get("SESSIONROOM_DB", "sqlite")
+if _DB == "mysql":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": os.environ.get("SESSIONROOM_DB_NAME", "test"),
+            "USER": os.environ.get("SESSIONROOM_DB_USER", "root"),
+            "PASSWORD": os.environ.get("SESSIONROOM_DB_PASSWORD", ""),
+            "HOST": os.environ.get("SESSIONROOM_DB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("SESSIONROOM_DB_PORT", "3306"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        }
+    }
+elif _DB == "postgresql":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("SESSIONROOM_DB_NAME", "test"),
+            "USER": os.environ.get("SESSIONROOM_DB_USER", "postgres"),
+            "HOST": os.environ.get("SESSIONROOM_DB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("SESSIONROOM_DB_PORT", "5432"),
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SESSIONROOM_SQLITE", str(VAR / "devhost.db")),
+            "OPTIONS": {"timeout": 20},
+        }
+    }
+
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "sessionroom_xblock", "devhost"]
+MIDDLEWARE = [
+    *MIDDLEWARE,
+    "crum.CurrentRequestUserMiddleware",
+    "devhost.middleware.DevLoginMiddleware",
+]
+ROOT_URLCONF = "devhost.urls"
+LOGIN_URL = "/"
+TIME_ZONE = "UTC"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+
+WORKBENCH = {
+    **WORKBENCH,
+    "services": {
+        **WORKBENCH.get("services", {}),
+        "user": "devhost.services.DevUserService",
+        "i18n": "sessionroom_xblock.i18n.BundledI18nService",
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"file": {"class": "logging.FileHandler", "filename": str(VAR / "devhost.log")}},
+    "root": {"handlers": ["file"], "level": "INFO"},
+}
+
+EMAIL_BACKEND = os.environ.get("SESSIONROOM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR / "emails")
+DEFAULT_FROM_EMAIL = "Session Room <sessions@example.org>"
+
+CELERY_BROKER_URL = os.environ.get("SESSIONROOM_BROKER_URL", "memory://")
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("SESSIONROOM_CELERY_EAGER", "1") == "1"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+
+SESSIONROOM = {
+    "DEFAULT_PROVIDER": os.environ.get("SESSIONROOM_DEFAULT_PROVIDER", "p2p"),
+    "PROVIDERS": {"p2p": {"ICE_SERVERS": [], "FALLBACK": ""}},
+    "LMS_ROOT_URL": os.environ.get("SESSIONROOM_ROOT_URL", "http://127.0.0.1:8000"),
+    "WORKBENCH_COURSE_KEY": "course-v1:SessionRoom+Algebra101+2026",
+    "COURSE_TITLES": {"course-v1:SessionRoom+Algebra101+2026": "Algebra I: Linear Equations"},
+    "DASHBOARD_URL": "/",
+}
+plugin_settings(__import__("sys").modules[__name__])

@@ -1,0 +1,96 @@
+"""Provider callbacks: verify, refuse replays, then apply what they report to the session, once.
+
+The provider module checks its own signature scheme (``parse_callback``); this module binds the
+callback to a session, records a receipt so the same callback twice changes nothing, and updates
+attendance, the session's status and its recordings.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from sessionroom_xblock import rooms
+from sessionroom_xblock.analytics import tracker_analytics
+from sessionroom_xblock.models import Attendance, CallbackReceipt, Recording, TutoringSession
+from sessionroom_xblock.providers.base import CallbackEvent, CallbackRejected, CallbackRequest
+from sessionroom_xblock.providers.registry import get_provider
+from sessionroom_xblock.signing import session_id_from_token
+
+log = logging.getLogger(__name__)
+ROOM_PREFIX = "sessionroom-"
+
+
+def handle(provider_name: str, request: CallbackRequest, suffix: str) -> int:
+    """Verify and apply one callback; the number of events applied. Raises ``CallbackRejected``."""
+    provider = get_provider(provider_name)
+    events = provider.parse_callback(request, suffix)
+    bound_session = _session_bound_by_token(request) if provider_name == "bbb" else None
+    applied = 0
+    for event in events:
+        session = _session_of(event)
+        if bound_session is not None and session.pk != bound_session:
+            raise CallbackRejected("The callback token belongs to another session.", status=403)
+        with transaction.atomic():
+            try:
+                CallbackReceipt.objects.create(provider=provider_name, digest=f"{event.digest}:{event.kind}"[:64])
+            except IntegrityError as exc:
+                raise CallbackRejected("This callback was already processed.", status=403) from exc
+            _apply(session, event)
+        applied += 1
+    return applied
+
+
+def _session_bound_by_token(request: CallbackRequest):
+    """BBB callbacks carry our per-session token: without a valid one, nothing happens."""
+    session_id = session_id_from_token(request.query.get("token", ""))
+    if session_id is None:
+        raise CallbackRejected("Missing or invalid callback token.", status=401)
+    return uuid.UUID(session_id)
+
+
+def _session_of(event: CallbackEvent) -> TutoringSession:
+    """The session a room id names (``sessionroom-<uuid>``)."""
+    if not event.room_id.startswith(ROOM_PREFIX):
+        raise CallbackRejected("The callback names a room that is not ours.", status=403)
+    try:
+        session_id = uuid.UUID(event.room_id[len(ROOM_PREFIX) :])
+    except ValueError as exc:
+        raise CallbackRejected("The callback names a room that is not ours.", status=403) from exc
+    session = TutoringSession.objects.filter(pk=session_id).first()
+    if session is None:
+        raise CallbackRejected("The callback names an unknown session.", status=403)
+    return session
+
+
+def _apply(session: TutoringSession, event: CallbackEvent) -> None:
+    now = event.occurred_at or rooms.now_utc()
+    if event.kind == "room_ended":
+        rooms.end_session(session, now, tracker_analytics(), end_provider_room=False)
+    elif event.kind in ("participant_joined", "participant_left"):
+        _record_presence(session, event, now)
+    elif event.kind == "recording_ready" and event.recording_id:
+        Recording.objects.get_or_create(session=session, provider_recording_id=event.recording_id)
+        from sessionroom_xblock.tasks import sync_session_recordings  # noqa: PLC0415 - tasks import models
+
+        transaction.on_commit(lambda: sync_session_recordings.delay(str(session.pk)))
+
+
+def _record_presence(session: TutoringSession, event: CallbackEvent, now) -> None:
+    """The provider saw a participant come or go (only our two participants count)."""
+    try:
+        user_id = int(event.user_id)
+    except ValueError:
+        return
+    if user_id not in session.participant_ids():
+        return
+    row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=user_id)
+    if event.kind == "participant_joined":
+        row.joined_at = row.joined_at or now
+        row.last_seen, row.left_at = now, None
+    else:
+        row.left_at = now
+    row.via = Attendance.Via.WEBHOOK
+    row.save()

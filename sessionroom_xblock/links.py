@@ -1,0 +1,37 @@
+"""Absolute URLs of our own pages and callbacks, for providers and emails (which leave the browser)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from sessionroom_xblock import compat
+from sessionroom_xblock.rooms import RoomLinks
+from sessionroom_xblock.signing import callback_token
+
+
+def absolute(path: str, base_url: str = "") -> str:
+    """``path`` on the LMS (or ``base_url`` when the request told us where we are)."""
+    return (base_url or compat.lms_root_url()).rstrip("/") + path
+
+
+def session_page_url(session, base_url: str = "", **query) -> str:
+    """The direct page ``/sessionroom/session/<uuid>/``."""
+    path = reverse("sessionroom:session-page", args=[session.pk])
+    return absolute(path + (f"?{urlencode(query)}" if query else ""), base_url)
+
+
+def room_links(session, base_url: str = "") -> RoomLinks:
+    """Where a provider sends people after the room and where it calls us back, with a per-session token."""
+    token = {"token": callback_token(session.pk)}
+    return RoomLinks(
+        logout_url=session_page_url(session, base_url, left="1"),
+        end_callback_url=absolute(
+            reverse("sessionroom:webhook", args=["bbb", "end"]) + "?" + urlencode(token), base_url
+        ),
+        recording_ready_url=absolute(
+            reverse("sessionroom:webhook", args=["bbb", "recording-ready"]) + "?" + urlencode(token), base_url
+        ),
+        webhook_url=absolute(reverse("sessionroom:webhook", args=["plugnmeet", ""]), base_url),
+    )

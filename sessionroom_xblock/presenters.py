@@ -1,0 +1,222 @@
+"""What the three screens (pre-join, room, post-session) and the JSON state show, built in one place.
+
+The XBlock and the direct page both call ``render_session`` and ``state_payload``, so a learner sees the
+same room whether they come through the course unit or the link in a reminder email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from web_fragments.fragment import Fragment
+
+from sessionroom_xblock import compat, lifecycle, resources
+from sessionroom_xblock.conf import setting
+from sessionroom_xblock.models import Recording, TutoringSession
+from sessionroom_xblock.rooms import ROLE_TUTOR, Access
+
+DEFAULT_TIPS = ("Ensure good lighting", "Use headphones for best audio")
+SCREEN_OF_STATE = {
+    lifecycle.State.EARLY: "prejoin",
+    lifecycle.State.JOINABLE: "prejoin",
+    lifecycle.State.TECHNICAL_ISSUES: "prejoin",
+    lifecycle.State.WAITING: "room",
+    lifecycle.State.IN_PROGRESS: "room",
+    lifecycle.State.ENDED: "post",
+    lifecycle.State.NO_SHOW: "post",
+    lifecycle.State.CANCELLED: "post",
+}
+CSS_FILES = ("static/css/sessionroom.css",)
+JS_FILES = ("static/js/sessionroom.js",)
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """The author's choices for the room (block fields; site defaults on the direct page)."""
+
+    provider: str = ""
+    join_window_minutes: int = 0
+    no_show_minutes: int = 0
+    end_grace_minutes: int = 0
+    tips: tuple[str, ...] = DEFAULT_TIPS
+    resource_links: tuple[dict, ...] = ()
+    booking_url: str = ""
+    dashboard_url: str = ""
+    course_url: str = ""
+
+    @property
+    def effective_booking_url(self) -> str:
+        """The author's booking link, else the site's."""
+        return self.booking_url or setting("BOOKING_URL")
+
+    @property
+    def effective_dashboard_url(self) -> str:
+        """The author's dashboard link, else the site's."""
+        return self.dashboard_url or setting("DASHBOARD_URL")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """How a participant is shown: name, avatar or initials."""
+
+    user_id: int
+    name: str
+    avatar_url: str
+    initials: str
+    color: str
+
+    @classmethod
+    def of(cls, user) -> PersonView:
+        """Name and avatar from the platform (profile name and image in the LMS)."""
+        name = compat.user_full_name(user)
+        initials = "".join(part[0] for part in name.split()[:2]).upper() or "?"
+        return cls(user.pk, name, compat.user_avatar_url(user), initials, compat.initials_color(user.pk))
+
+    def as_dict(self) -> dict:
+        """JSON form for the browser."""
+        return {"id": self.user_id, "name": self.name, "avatar": self.avatar_url, "initials": self.initials}
+
+
+@dataclass
+class Page:
+    """Everything a screen needs to render, plus the handler URLs for its script."""
+
+    access: Access
+    snapshot: lifecycle.Snapshot
+    settings: RoomSettings
+    urls: dict[str, str]
+    time_zone: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The viewer's time zone, UTC when unknown."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def participants(session: TutoringSession, role: str) -> tuple[PersonView, PersonView]:
+    """(viewer, other) as people; staff look on from the learner's side."""
+    learner, tutor = PersonView.of(session.learner), PersonView.of(session.tutor)
+    return (tutor, learner) if role == ROLE_TUTOR else (learner, tutor)
+
+
+def state_payload(page: Page, gettext) -> dict:
+    """The JSON the browser polls: state, times and who is in the room."""
+    snap, session = page.snapshot, page.access.session
+    _viewer, other = participants(session, page.access.role)
+    payload = {
+        "session": str(session.pk),
+        "state": snap.state.value,
+        "screen": SCREEN_OF_STATE[snap.state],
+        "role": page.access.role,
+        "can_join": snap.can_join and page.access.is_participant,
+        "seconds_until_joinable": snap.seconds_until_joinable,
+        "seconds_elapsed": snap.seconds_elapsed,
+        "scheduled_start": session.scheduled_start.isoformat(),
+        "scheduled_end": session.scheduled_end.isoformat(),
+        "join_opens_at": snap.join_opens_at.isoformat(),
+        "viewer_present": snap.viewer_present,
+        "other_present": snap.other_present,
+        "other": other.as_dict(),
+        "status_label": gettext(STATUS_LABELS[snap.state]),
+        "recording": recording_payload(session),
+        "heartbeat_seconds": setting("HEARTBEAT_SECONDS"),
+    }
+    if snap.state == lifecycle.State.WAITING:
+        payload["waiting_for"] = gettext("Waiting for {name}").format(name=other.name)
+    return payload
+
+
+def recording_payload(session: TutoringSession) -> dict:
+    """Recording access for the post-session screen: off, processing, or ready with a link."""
+    if not session.recording_enabled:
+        return {"enabled": False}
+    ready = [rec for rec in _recordings(session) if rec.state == Recording.State.READY and rec.playback_url]
+    if ready:
+        return {"enabled": True, "ready": True, "url": ready[0].playback_url}
+    return {"enabled": True, "ready": False}
+
+
+def _recordings(session: TutoringSession):
+    cached = getattr(session, "_prefetched_objects_cache", {}).get("recordings")
+    return cached if cached is not None else list(session.recordings.all())
+
+
+def _noop(message: str) -> str:
+    return message
+
+
+STATUS_LABELS = {
+    lifecycle.State.EARLY: _noop("Starts soon"),
+    lifecycle.State.JOINABLE: _noop("Ready to join"),
+    lifecycle.State.WAITING: _noop("Waiting"),
+    lifecycle.State.IN_PROGRESS: _noop("In progress"),
+    lifecycle.State.ENDED: _noop("Session Ended"),
+    lifecycle.State.NO_SHOW: _noop("No show"),
+    lifecycle.State.TECHNICAL_ISSUES: _noop("Technical issues"),
+    lifecycle.State.CANCELLED: _noop("Cancelled"),
+}
+
+
+def render_session(page: Page, i18n_service) -> Fragment:
+    """The three screens of one session in one fragment; the script shows the one the state calls for."""
+    gettext = i18n_service.gettext
+    session = page.access.session
+    viewer, other = participants(session, page.access.role)
+    tz = zone(page.time_zone)
+    context = {
+        "page": page,
+        "session": session,
+        "viewer": viewer,
+        "other": other,
+        "course_title": compat.course_title(session.course_key),
+        "start_local": _local(session.scheduled_start, tz),
+        "end_local": _local(session.scheduled_end, tz),
+        "time_zone": str(tz),
+        "duration_minutes": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
+        "screen": SCREEN_OF_STATE[page.snapshot.state],
+        "state": page.snapshot.state.value,
+        "status_label": gettext(STATUS_LABELS[page.snapshot.state]),
+        "tips": [gettext(tip) for tip in page.settings.tips],
+        "resource_links": page.settings.resource_links,
+        "booking_url": page.settings.effective_booking_url,
+        "dashboard_url": page.settings.effective_dashboard_url,
+        "course_url": page.settings.course_url or _course_url(session),
+        "is_tutor": page.access.role == ROLE_TUTOR,
+        "is_participant": page.access.is_participant,
+    }
+    fragment = Fragment()
+    screens = [resources.render(f"{name}.html", context, i18n_service) for name in ("prejoin", "room", "postsession")]
+    fragment.add_content(resources.render("session.html", {**context, "screens": screens}, i18n_service))
+    add_assets(fragment)
+    fragment.initialize_js("SessionRoomXBlock", {"urls": page.urls, "state": state_payload(page, gettext)})
+    return fragment
+
+
+def render_message(template: str, context: dict, i18n_service) -> Fragment:
+    """A screen with no session: empty state, refusal or configuration problem."""
+    fragment = Fragment(resources.render(template, context, i18n_service))
+    fragment.add_css(resources.load_text(CSS_FILES[0]))
+    return fragment
+
+
+def add_assets(fragment: Fragment) -> None:
+    """Inline the CSS and the script (no separate requests, works inside the LMS's iframe)."""
+    for path in CSS_FILES:
+        fragment.add_css(resources.load_text(path))
+    for path in JS_FILES:
+        fragment.add_javascript(resources.load_text(path))
+
+
+def _local(value: datetime, tz: ZoneInfo) -> dict:
+    local = value.astimezone(tz)
+    return {"iso": value.isoformat(), "date": local.strftime("%A, %d %B %Y"), "time": local.strftime("%H:%M")}
+
+
+def _course_url(session: TutoringSession) -> str:
+    return setting("COURSE_URL_TEMPLATE").format(course_key=session.course_key)

@@ -1,0 +1,52 @@
+"""Templates, static files and translations, wherever they are.
+
+In a built wheel they sit inside the package (setup.py maps the repository's top-level folders in);
+in a source checkout (tests, the dev host) they sit beside the package. Both resolve here, and the
+wheel test proves the installed layout.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from django.template import Context, Engine, Template
+from django.template.backends.django import get_installed_libraries
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+@cache
+def resource_root(folder: str) -> Path:
+    """The directory holding ``folder`` (static, templates or translations)."""
+    inside = PACKAGE_DIR / folder
+    if inside.is_dir():
+        return inside
+    beside = PACKAGE_DIR.parent / folder
+    if beside.is_dir():
+        return beside
+    raise FileNotFoundError(f"sessionroom_xblock resource folder {folder!r} is missing")
+
+
+def resource_path(relative: str) -> Path:
+    """Path of a resource such as ``templates/prejoin.html``."""
+    folder, _, rest = relative.partition("/")
+    return resource_root(folder) / rest
+
+
+def load_text(relative: str) -> str:
+    """The text of a resource."""
+    return resource_path(relative).read_text(encoding="utf-8")
+
+
+@cache
+def _engine() -> Engine:
+    libraries = get_installed_libraries()
+    libraries["i18n"] = "xblock.utils.templatetags.i18n"
+    return Engine(libraries=libraries, autoescape=True)
+
+
+def render(template: str, context: dict, i18n_service) -> str:
+    """Render ``templates/<template>`` with ``{% trans %}`` going through the block's i18n service."""
+    source = load_text(f"templates/{template}")
+    return Template(source, engine=_engine()).render(Context({**context, "_i18n_service": i18n_service}))

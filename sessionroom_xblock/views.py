@@ -1,0 +1,132 @@
+"""Django views: the direct session page, its JSON actions, and provider webhooks."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sessionroom_xblock import callbacks, compat, errors, presenters, resources, room_api, rooms
+from sessionroom_xblock.analytics import tracker_analytics
+from sessionroom_xblock.i18n import BundledI18nService
+from sessionroom_xblock.links import room_links
+from sessionroom_xblock.providers.base import CallbackRejected, CallbackRequest, ProviderNotConfigured
+
+log = logging.getLogger(__name__)
+
+
+def viewer_of(request, course_key=None) -> rooms.Viewer:
+    """The signed-in user as the services see them."""
+    user = request.user
+    if not user.is_authenticated:
+        return rooms.Viewer(user_id=None)
+    return rooms.Viewer(user_id=user.pk, is_course_staff=compat.is_course_staff(user, course_key))
+
+
+def _course_key_of(session_id):
+    """The course of a session, for the staff check (None when the id is unknown)."""
+    from sessionroom_xblock.models import TutoringSession  # noqa: PLC0415
+
+    try:
+        return (
+            TutoringSession.objects.filter(pk=rooms.parse_session_id(session_id))
+            .values_list("course_key", flat=True)
+            .first()
+        )
+    except errors.RoomError:
+        return None
+
+
+@ensure_csrf_cookie
+@require_http_methods(["GET"])
+def session_page(request, session_id):
+    """``/sessionroom/session/<uuid>/``: the same screens as the block, on a page of their own."""
+    i18n = BundledI18nService()
+    now = rooms.now_utc()
+    try:
+        access = rooms.get_access(viewer_of(request, _course_key_of(session_id)), session_id, write=False)
+    except errors.RoomError as exc:
+        fragment = presenters.render_message("message.html", {"message": exc.message}, i18n)
+        return _page(request, fragment, status=exc.status, title=i18n.gettext("Session Room"))
+    tracker_analytics().publish("page_view", session_id=str(access.session.pk), user_role=access.role)
+    page = presenters.Page(
+        access=access,
+        snapshot=rooms.snapshot(access, now, rooms.policy_from_settings()),
+        settings=presenters.RoomSettings(),
+        urls={name: _action_url(access.session.pk, name) for name in room_api.ACTIONS},
+        time_zone=compat.user_time_zone(request.user),
+        extra={"direct": True},
+    )
+    fragment = presenters.render_session(page, i18n)
+    return _page(request, fragment, title=compat.course_title(access.session.course_key))
+
+
+def _action_url(session_id, name):
+    from django.urls import reverse  # noqa: PLC0415
+
+    return reverse("sessionroom:session-action", args=[session_id, name])
+
+
+def _page(request, fragment, *, title, status=200):
+    """A whole HTML document around the fragment, starting its script the way a runtime would."""
+    html = resources.render(
+        "page.html",
+        {
+            "fragment": fragment,
+            "title": title,
+            "init_fn": fragment.js_init_fn or "",
+            "init_args": fragment.json_init_args or {},
+            "language": translation.get_language() or "en",
+        },
+        BundledI18nService(),
+    )
+    return HttpResponse(html, status=status)
+
+
+@require_POST
+def session_action(request, session_id, action):
+    """The direct page's JSON actions (same table as the XBlock handler); CSRF-protected."""
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict):
+        payload["session"] = str(session_id)
+    ctx = room_api.ActionContext(
+        viewer=viewer_of(request, _course_key_of(session_id)),
+        now=rooms.now_utc(),
+        policy=rooms.policy_from_settings(),
+        settings=presenters.RoomSettings(),
+        analytics=tracker_analytics(),
+        links_for=lambda session: room_links(session, request.build_absolute_uri("/")),
+        gettext=BundledI18nService().gettext,
+        time_zone=compat.user_time_zone(request.user) if request.user.is_authenticated else "",
+    )
+    status, body = room_api.dispatch(action, ctx, payload)
+    return JsonResponse(body, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request, provider, suffix=""):
+    """Provider callbacks: authenticated by the provider's own signature (and our token for BBB)."""
+    callback = CallbackRequest(
+        method=request.method,
+        path=request.path,
+        query={key: request.GET.get(key) for key in request.GET},
+        headers={key.lower(): value for key, value in request.headers.items()},
+        body=request.body,
+        form={key: request.POST.get(key) for key in request.POST} if request.method == "POST" else {},
+    )
+    try:
+        applied = callbacks.handle(provider, callback, suffix.strip("/"))
+    except ProviderNotConfigured:
+        return HttpResponse(status=404)
+    except CallbackRejected as exc:
+        log.warning("Rejected %s callback %s: %s", provider, suffix, exc)
+        return JsonResponse({"error": str(exc)}, status=exc.status)
+    return JsonResponse({"applied": applied})
