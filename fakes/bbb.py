@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 import secrets
 import threading
 import time
@@ -32,6 +33,8 @@ import jwt
 import requests
 
 ALGORITHMS_BY_LENGTH = {40: "sha1", 64: "sha256", 96: "sha384", 128: "sha512"}
+#: Characters XML 1.0 cannot carry; bbb-web strips control characters from names (ParamsUtil).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 ALL_ALGORITHMS = tuple(ALGORITHMS_BY_LENGTH.values())
 API_PREFIX = "/bigbluebutton/api"
 CLIENT_PREFIX = "/fake-client"
@@ -120,7 +123,7 @@ def _add(parent: Element, tag: str, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = CONTROL_CHARS.sub("", str(value))
 
 
 def xml_response(returncode: str, fields: list[tuple[str, Any]]) -> bytes:
@@ -357,7 +360,8 @@ class FakeBBB:
         meeting_id = params.get("meetingID", "")
         if not meeting_id:
             raise _ApiError("missingParamMeetingID")
-        if "," in meeting_id or not 2 <= len(meeting_id) <= 256:
+        # bbb-web answers validationError when sanitising (control characters removed) changes the id.
+        if "," in meeting_id or CONTROL_CHARS.search(meeting_id) or not 2 <= len(meeting_id) <= 256:
             raise _ApiError("validationError")
         existing = self.meetings.get(meeting_id)
         if existing is not None:
