@@ -271,10 +271,9 @@ class FakeBBB:
 
     def checksum_ok(self, call: str, raw_query: str) -> bool:
         """bbb-web's rule: strip ``checksum=<v>`` from the raw query, pick H by ``len(v)``, compare ignoring case."""
-        provided = next((value for key, value in parse_qsl(raw_query, keep_blank_values=True) if key == "checksum"), "")
+        provided = _checksum_of(raw_query)
         if not provided:
             return False
-        self.checksums_seen.append(provided)
         rest = (
             raw_query.replace("&checksum=" + provided, "")
             .replace("checksum=" + provided + "&", "")
@@ -302,6 +301,7 @@ class FakeBBB:
     def _api(self, request: _Handler, call: str, raw_query: str) -> None:
         with self._lock:
             self.calls[call] += 1
+            self.checksums_seen.append(_checksum_of(raw_query))
         if self.delay and self._stopping.wait(self.delay):
             return
         if self._take_failure(request):
@@ -719,6 +719,10 @@ class FakeBBB:
             meeting = self.meetings.get(meeting_id)
             if meeting is not None:
                 meeting.attendees.pop(user_id, None)
+
+
+def _checksum_of(raw_query: str) -> str:
+    return next((value for key, value in parse_qsl(raw_query, keep_blank_values=True) if key == "checksum"), "")
 
 
 def _append_query(url: str, params: dict[str, str]) -> str:

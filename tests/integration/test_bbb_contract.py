@@ -231,7 +231,7 @@ PAYLOAD = {"meeting_id": "session-1", "record_id": "abc-1700000000000"}
 
 
 def test_scalelite_secret_and_hs512_are_accepted(fake_bbb):
-    scalelite_secret = "scalelite-secret-0123456789abcdefghijklmn"
+    scalelite_secret = "scalelite-secret-" + "0123456789abcdef" * 4
     provider = BigBlueButtonProvider(bbb_config(fake_bbb, CALLBACK_SECRETS=[scalelite_secret]))
     token = jwt.encode(PAYLOAD, scalelite_secret, algorithm="HS512")
     (event,) = provider.parse_callback(ready_request(token), "recording-ready")

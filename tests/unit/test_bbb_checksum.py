@@ -22,8 +22,10 @@ DOCS_QUERY = "name=Test+Meeting&meetingID=abc123&attendeePW=111222&moderatorPW=3
         ),
         (
             "sha512",
-            "de73ad61d11a5c801b68d4bd6ec5248546085cefb0b25c85f3c46249ea93a3a4"
-            "b120f92c0a8a58d7512cb77821884951a3b01245f3435dbbef49fff3cc3988b4",
+            (
+                "de73ad61d11a5c801b68d4bd6ec5248546085cefb0b25c85f3c46249ea93a3a4"
+                "b120f92c0a8a58d7512cb77821884951a3b01245f3435dbbef49fff3cc3988b4"
+            ),
         ),
     ],
 )
