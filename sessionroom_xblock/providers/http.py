@@ -10,6 +10,7 @@ import logging
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from sessionroom_xblock.providers.base import ProviderUnavailable
@@ -41,6 +42,16 @@ def build_session(retries: int, backoff: float, methods: frozenset[str]) -> requ
     return session
 
 
+def _retried_read_timeout(exc: requests.RequestException) -> bool:
+    """
+    True for read timeouts that exhausted the retries.
+
+    requests raises those as ``ConnectionError(MaxRetryError(reason=ReadTimeoutError))``, not as ``Timeout``.
+    """
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
 class ProviderHttp:
     """Timed, retried HTTP for one provider; ``idempotent=False`` calls are tried once."""
 
@@ -63,6 +74,8 @@ class ProviderHttp:
         except requests.Timeout as exc:
             raise self._fail(call, "timeout", "timed out") from exc
         except requests.RequestException as exc:
+            if _retried_read_timeout(exc):
+                raise self._fail(call, "timeout", "timed out") from exc
             raise self._fail(call, "connection", "could not connect") from exc
         if response.status_code >= 500:
             raise self._fail(call, "http_status", f"answered HTTP {response.status_code}")
