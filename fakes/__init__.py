@@ -1,0 +1,1 @@
+"""Local fake media servers that speak the real protocols, for tests and the demo."""
