@@ -484,7 +484,7 @@ class FakeHandler(BaseHTTPRequestHandler):
     server_fake: FakePlugNmeet
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("fake plugNmeet: " + format, *args)
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
@@ -503,7 +503,7 @@ class FakeHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         fake = self.server_fake
         path = urlsplit(self.path).path
         body = self._read_body()
@@ -538,7 +538,7 @@ class FakeHandler(BaseHTTPRequestHandler):
             return
         self._send_json(200, fake.handle_api(call, request if isinstance(request, dict) else {}))
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if parts.path == "/":
             self._client(parse_qs(parts.query).get("access_token", [""])[0])
