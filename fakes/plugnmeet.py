@@ -129,7 +129,7 @@ class FakePlugNmeet:
         self.port = self._server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._threads = [
-            threading.Thread(target=self._server.serve_forever, name="fake-plugnmeet", daemon=True),
+            threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-plugnmeet", daemon=True),
             threading.Thread(target=self._deliver_webhooks, name="fake-plugnmeet-webhooks", daemon=True),
         ]
         for thread in self._threads:
