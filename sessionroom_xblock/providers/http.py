@@ -10,6 +10,7 @@ import logging
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from sessionroom_xblock.providers.base import ProviderUnavailable
@@ -41,6 +42,17 @@ def build_session(retries: int, backoff: float, methods: frozenset[str]) -> requ
     return session
 
 
+def timed_out_after_retries(exc: requests.RequestException) -> bool:
+    """
+    True when retries ended on a read timeout.
+
+    requests reports a timeout as ``Timeout`` only on the first try; once urllib3 has retried, the final read
+    timeout arrives wrapped in ``MaxRetryError`` and requests turns that into a plain ``ConnectionError``.
+    """
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
 class ProviderHttp:
     """Timed, retried HTTP for one provider; ``idempotent=False`` calls are tried once."""
 
@@ -63,6 +75,8 @@ class ProviderHttp:
         except requests.Timeout as exc:
             raise self._fail(call, "timeout", "timed out") from exc
         except requests.RequestException as exc:
+            if timed_out_after_retries(exc):
+                raise self._fail(call, "timeout", "timed out") from exc
             raise self._fail(call, "connection", "could not connect") from exc
         if response.status_code >= 500:
             raise self._fail(call, "http_status", f"answered HTTP {response.status_code}")
