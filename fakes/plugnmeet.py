@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -87,6 +88,16 @@ def common(status: bool, msg: str, status_code: str) -> dict[str, Any]:
     return {"status": status, "msg": msg, "status_code": status_code}
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A threading server that does not print tracebacks for clients that hung up (timeouts are tested on purpose)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakePlugNmeet:
     """In-process fake server: ``start()`` binds 127.0.0.1 (port 0 by default) and returns the base URL."""
 
@@ -124,8 +135,7 @@ class FakePlugNmeet:
         class Handler(FakeHandler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
+        self._server = QuietServer((self.host, self.port), Handler)
         self.port = self._server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._threads = [
