@@ -161,11 +161,10 @@ class FakePlugNmeet:
         self.delay, self.down, self.fail_status, self.garbage, self.client_hangs = 0.0, False, 0, False, False
         self.calls.clear()
 
-    def flush_webhooks(self, timeout: float = 5.0) -> None:
-        """Wait until every queued webhook has been attempted."""
-        deadline = time.monotonic() + timeout
-        while self._webhooks.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
+    def count(self, name: str) -> None:
+        """Count one request; handlers run in parallel threads and ``Counter`` updates are not atomic."""
+        with self._lock:
+            self.calls[name] += 1
 
     # -- authentication (as pkg/controllers/auth.go HandleAuthHeaderCheck) ------------------------------
 
@@ -524,7 +523,7 @@ class FakeHandler(BaseHTTPRequestHandler):
             self._send(404, b"Cannot POST " + path.encode(), "text/plain")
             return
         call = path.removeprefix("/auth/")
-        fake.calls[call] += 1
+        fake.count(call)
         if fake.delay:
             time.sleep(fake.delay)
         if fake.down:
@@ -560,7 +559,7 @@ class FakeHandler(BaseHTTPRequestHandler):
     def _client(self, token: str) -> None:
         """The client page: a valid token joins the user; ``client_hangs`` never finishes the page."""
         fake = self.server_fake
-        fake.calls["client"] += 1
+        fake.count("client")
         claims = fake.verify_join_token(token)
         if claims is None:
             self._send(401, b"<p>notifications.invalid-token</p>", "text/html; charset=utf-8")

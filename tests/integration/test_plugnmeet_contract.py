@@ -224,6 +224,7 @@ def test_webhooks_are_delivered_and_accepted(fake, provider, receiver):
 
     created = receiver.wait_for("room_created")
     assert provider.parse_callback(created[0].as_callback()) == []
+    assert {status for _url, _event, status in fake.webhooks_sent} == {204}
 
 
 def test_identical_replay_has_the_same_digest(fake, provider, receiver):
