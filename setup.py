@@ -54,7 +54,7 @@ setup(
     description="Session Room: live 1-on-1 tutoring sessions (BigBlueButton, plugNmeet or peer-to-peer) for Open edX",
     long_description=readme(),
     long_description_content_type="text/markdown",
-    license="AGPL-3.0",
+    license="AGPL-3.0-only",
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
     package_data=PACKAGE_DATA,
@@ -87,6 +87,5 @@ setup(
         "Framework :: Django :: 5.2",
         "Programming Language :: Python :: 3.11",
         "Programming Language :: Python :: 3.12",
-        "License :: OSI Approved :: GNU Affero General Public License v3",
     ],
 )

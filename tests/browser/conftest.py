@@ -1,0 +1,106 @@
+"""Browser fixtures: the dev host on a live server, Debian's Chromium through Playwright, axe-core.
+
+Chromium is never downloaded: Playwright drives ``/usr/bin/chromium`` (or ``$CHROMIUM_PATH``). Media
+comes from Chromium's fake devices. WebRTC tests additionally need a private network namespace with only
+``lo`` (``make test`` and ``.ci/run`` run the browser suite under ``unshare -n``); elsewhere they skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an asyncio loop on the test thread; Django's ORM calls from that thread
+# (fixtures, assertions on the DB) are still synchronous, which is what this flag tells Django.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("SESSIONROOM_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts"))
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def only_loopback() -> bool:
+    """True inside a network namespace whose only interface is ``lo`` (WebRTC then stays on loopback)."""
+    try:
+        return sorted(os.listdir("/sys/class/net")) == ["lo"]
+    except OSError:
+        return False
+
+
+requires_private_network = pytest.mark.skipif(
+    not only_loopback(),
+    reason="WebRTC tests run inside a private network namespace with only lo (make test runs them under unshare -n)",
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run (skips with the reason when it is not installed)."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def workbench_scenarios(transactional_db):
+    """Re-create the workbench's scenarios: they live in its DB tables, which each browser test flushes."""
+    from workbench.scenarios import init_scenarios  # noqa: PLC0415
+
+    init_scenarios()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh contexts (one per person); ``new_page(viewport=PHONE, permissions=[...])``."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP, permissions=("camera", "microphone"), locale="en-US"):
+        context = browser.new_context(
+            viewport=viewport, permissions=list(permissions), locale=locale, base_url=live_server.url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def assert_accessible(page, name: str, context: str | None = ".sessionroom") -> None:
+    """
+    axe-core (bundled, offline) finds no violations; saves a screenshot under artifacts/screens/.
+
+    In the workbench, ``context`` limits the check to our block (the workbench's own page chrome is not
+    ours); on the direct page pass ``context=None`` to check the whole document we serve.
+    """
+    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
+
+    screens = ARTIFACTS / "screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
+    results = Axe().run(page, context=context)
+    assert results.violations_count == 0, results.generate_report()
