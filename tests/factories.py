@@ -37,9 +37,22 @@ def make_session(learner, tutor, *, start: datetime | None = None, minutes: int 
     )
 
 
+class RecordingRuntime(WorkbenchRuntime):
+    """The dev host's runtime, keeping what the block publishes (the LMS forwards it to the tracking log)."""
+
+    def __init__(self, user_id):
+        super().__init__(user_id)
+        self.published = []
+
+    def publish(self, block, event_type, event_data):
+        """Keep the event, then log it as the workbench does."""
+        self.published.append((event_type, event_data))
+        super().publish(block, event_type, event_data)
+
+
 def make_block(username: str, **field_values) -> SessionRoomXBlock:
     """A Session Room block as ``username`` sees it, in the dev host's runtime (its user service)."""
-    runtime = WorkbenchRuntime(username)
+    runtime = RecordingRuntime(username)
     scope_ids = ScopeIds(username, "sessionroom", "tests.sessionroom.d0", "tests.sessionroom.d0.u0")
     block = runtime.construct_xblock_from_class(SessionRoomXBlock, scope_ids)
     for name, value in field_values.items():
@@ -47,10 +60,15 @@ def make_block(username: str, **field_values) -> SessionRoomXBlock:
     return block
 
 
-def call_handler(block: SessionRoomXBlock, action: str, payload) -> tuple[int, dict]:
-    """POST ``payload`` to the block's room handler; (status, JSON body)."""
+def events(block: SessionRoomXBlock, name: str) -> list[dict]:
+    """The data of every ``edx.sessionroom.<name>`` event the block published."""
+    return [data for event, data in block.runtime.published if event == f"edx.sessionroom.{name}"]
+
+
+def call_handler(block: SessionRoomXBlock, action: str, payload, method: str = "POST") -> tuple[int, dict]:
+    """Send ``payload`` to the block's room handler; (status, JSON body)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = Request.blank(f"/handler/room/{action}", method="POST", body=body)
+    request = Request.blank(f"/handler/room/{action}", method=method, body=body)
     request.content_type = "application/json"
     response = block.runtime.handle(block, "room", request, action)
     return response.status_code, json.loads(response.body)

@@ -1,0 +1,47 @@
+# The two commands of the README, plus what maintainers of Open edX plugins expect.
+.DEFAULT_GOAL := help
+PYTHON := $(shell scripts/find-python)
+DEMO_VENV := .venv
+TEST_VENV := .venv-test
+PIP_FLAGS := --disable-pip-version-check -q
+export DJANGO_SETTINGS_MODULE := devhost.settings
+
+help: ## list the targets
+	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(DEMO_VENV)/.installed: setup.py requirements/constraints.txt requirements/demo.txt
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/demo.txt .
+	rm -rf build
+	touch $@
+
+$(TEST_VENV)/.installed: setup.py requirements/constraints.txt requirements/test.txt
+	scripts/system-deps
+	$(PYTHON) -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/test.txt .
+	rm -rf build
+	touch $@
+
+demo: $(DEMO_VENV)/.installed ## install, seed a learner, a tutor and a session starting in 2 minutes, serve on :8000
+	$(DEMO_VENV)/bin/python -m django migrate --run-syncdb -v 0
+	$(DEMO_VENV)/bin/python -m django seed_demo
+	$(DEMO_VENV)/bin/python -m django runserver 127.0.0.1:8000
+
+demo-media: $(DEMO_VENV)/.installed ## the demo with local fake BBB and plugNmeet servers: one session on each
+	scripts/demo-media $(DEMO_VENV)/bin/python
+
+test: $(TEST_VENV)/.installed ## install everything and run every test: lint, SQLite, MariaDB, Celery worker, browsers
+	scripts/run-tests $(TEST_VENV)/bin/python
+
+quality: $(TEST_VENV)/.installed ## ruff lint and format check, migrations up to date
+	$(TEST_VENV)/bin/ruff check .
+	$(TEST_VENV)/bin/ruff format --check .
+	$(TEST_VENV)/bin/python -m django makemigrations sessionroom_xblock --check --dry-run
+
+benchmarks: $(TEST_VENV)/.installed ## print the benchmark figures (not timed tests)
+	for bench in benchmarks/bench_*.py; do echo "== $$bench"; $(TEST_VENV)/bin/python $$bench || exit 1; done
+
+clean: ## remove virtualenvs, build output and the dev host's data
+	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist *.egg-info var artifacts .tox
+
+.PHONY: help demo demo-media test quality benchmarks clean
