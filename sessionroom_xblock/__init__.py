@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     """Expose ``SessionRoomXBlock`` lazily, so ``sessionroom_xblock:SessionRoomXBlock`` works as an entry point."""
     if name == "SessionRoomXBlock":
-        from sessionroom_xblock.block import SessionRoomXBlock  # noqa: PLC0415
+        from sessionroom_xblock.block import SessionRoomXBlock
 
         return SessionRoomXBlock
     raise AttributeError(name)

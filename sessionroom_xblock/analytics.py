@@ -38,6 +38,6 @@ def runtime_analytics(block) -> Analytics:
 
 def tracker_analytics() -> Analytics:
     """Events through the platform tracker, for the direct page, webhooks and tasks."""
-    from sessionroom_xblock.compat import emit_tracking_event  # noqa: PLC0415
+    from sessionroom_xblock.compat import emit_tracking_event
 
     return Analytics(emit_tracking_event)

@@ -265,7 +265,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
 
     def validate_field_data(self, validation, data):
         """Refuse numbers out of range, malformed links and providers the site does not offer."""
-        from xblock.validation import ValidationMessage  # noqa: PLC0415 - only Studio saves fields
+        from xblock.validation import ValidationMessage
 
         gettext = self.i18n_service.gettext
         for name in ("join_window_minutes", "no_show_minutes", "end_grace_minutes"):

@@ -73,7 +73,7 @@ def _apply(session: TutoringSession, event: CallbackEvent) -> None:
         _record_presence(session, event, now)
     elif event.kind == "recording_ready" and event.recording_id:
         Recording.objects.get_or_create(session=session, provider_recording_id=event.recording_id)
-        from sessionroom_xblock.tasks import sync_session_recordings  # noqa: PLC0415 - tasks import models
+        from sessionroom_xblock.tasks import sync_session_recordings
 
         transaction.on_commit(lambda: sync_session_recordings.delay(str(session.pk)))
 

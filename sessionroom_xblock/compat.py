@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def emit_tracking_event(name: str, data: dict) -> None:  # pragma: no cover - platform only
     """Send an event to the platform's tracking log, or to our log outside the platform."""
     try:
-        from eventtracking import tracker  # noqa: PLC0415
+        from eventtracking import tracker
     except ImportError:
         log.info("analytics event %s %s", name, data)
         return
@@ -26,7 +26,7 @@ def emit_tracking_event(name: str, data: dict) -> None:  # pragma: no cover - pl
 
 def get_current_request():
     """The request being served (django-crum middleware runs in the LMS and in the dev host)."""
-    from crum import get_current_request as crum_request  # noqa: PLC0415
+    from crum import get_current_request as crum_request
 
     return crum_request()
 
@@ -41,7 +41,7 @@ def user_full_name(user) -> str:
 def user_avatar_url(user) -> str:
     """The profile image URL in the LMS; empty elsewhere (the page then shows initials)."""
     try:
-        from openedx.core.djangoapps.user_api.accounts.image_helpers import (  # noqa: PLC0415
+        from openedx.core.djangoapps.user_api.accounts.image_helpers import (
             get_profile_image_urls_for_user,
         )
     except ImportError:
@@ -55,7 +55,7 @@ def user_avatar_url(user) -> str:
 def course_title(course_key) -> str:
     """The course's display name from CourseOverview in the platform, else the configured title."""
     try:
-        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview  # noqa: PLC0415
+        from openedx.core.djangoapps.content.course_overviews.models import CourseOverview
     except ImportError:
         titles = setting("COURSE_TITLES") or {}
         return titles.get(str(course_key)) or getattr(course_key, "course", "") or str(course_key)
@@ -70,8 +70,8 @@ def is_course_staff(user, course_key) -> bool:
     if user is None or not user.is_authenticated:
         return False
     try:
-        from common.djangoapps.student.auth import has_course_author_access  # noqa: PLC0415
-        from common.djangoapps.student.roles import CourseStaffRole  # noqa: PLC0415
+        from common.djangoapps.student.auth import has_course_author_access
+        from common.djangoapps.student.roles import CourseStaffRole
     except ImportError:
         return bool(user.is_staff)
     return bool(  # pragma: no cover - platform only
@@ -82,7 +82,7 @@ def is_course_staff(user, course_key) -> bool:
 def user_time_zone(user) -> str:
     """The user's time zone preference (the LMS stores it as the ``time_zone`` preference)."""
     try:
-        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference  # noqa: PLC0415
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
     except ImportError:
         return getattr(user, "sessionroom_time_zone", "") or ""
     try:  # pragma: no cover - platform only
@@ -91,11 +91,16 @@ def user_time_zone(user) -> str:
         return ""
 
 
-def lms_root_url() -> str:
-    """The LMS root the platform configures, used for links in emails and provider callbacks."""
-    from django.conf import settings  # noqa: PLC0415
+def configured_lms_root() -> str:
+    """The LMS root the operator configured (``SESSIONROOM["LMS_ROOT_URL"]``, else the platform's), or ""."""
+    from django.conf import settings
 
-    return setting("LMS_ROOT_URL") or getattr(settings, "LMS_ROOT_URL", "") or "http://127.0.0.1:8000"
+    return setting("LMS_ROOT_URL") or getattr(settings, "LMS_ROOT_URL", "")
+
+
+def lms_root_url() -> str:
+    """The LMS root for links that leave the browser (emails, provider callbacks); localhost in development."""
+    return configured_lms_root() or "http://127.0.0.1:8000"
 
 
 def get_user(user_id):

@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
 
 def sessionroom_settings() -> dict[str, Any]:
     """Return ``settings.SESSIONROOM`` merged over the defaults (never cached: tests override settings)."""
-    from django.conf import settings  # noqa: PLC0415
+    from django.conf import settings
 
     merged = copy.deepcopy(DEFAULTS)
     merged.update(getattr(settings, "SESSIONROOM", {}) or {})

@@ -12,8 +12,11 @@ from sessionroom_xblock.signing import callback_token
 
 
 def absolute(path: str, base_url: str = "") -> str:
-    """``path`` on the LMS (or ``base_url`` when the request told us where we are)."""
-    return (base_url or compat.lms_root_url()).rstrip("/") + path
+    """
+    ``path`` on the LMS. The configured LMS root wins: behind a proxy the request's own host may be an
+    internal name a media server cannot reach. ``base_url`` (the request's host) is the fallback.
+    """
+    return (compat.configured_lms_root() or base_url or compat.lms_root_url()).rstrip("/") + path
 
 
 def session_page_url(session, base_url: str = "", **query) -> str:

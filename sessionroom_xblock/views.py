@@ -29,7 +29,7 @@ def viewer_of(request, course_key=None) -> rooms.Viewer:
 
 def _course_key_of(session_id):
     """The course of a session, for the staff check (None when the id is unknown)."""
-    from sessionroom_xblock.models import TutoringSession  # noqa: PLC0415
+    from sessionroom_xblock.models import TutoringSession
 
     try:
         return (
@@ -66,7 +66,7 @@ def session_page(request, session_id):
 
 
 def _action_url(session_id, name):
-    from django.urls import reverse  # noqa: PLC0415
+    from django.urls import reverse
 
     return reverse("sessionroom:session-action", args=[session_id, name])
 

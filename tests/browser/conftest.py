@@ -55,7 +55,7 @@ def browser():
     """One headless Debian Chromium for the whole run (skips with the reason when it is not installed)."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only browser tests need it
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -66,7 +66,7 @@ def browser():
 @pytest.fixture(autouse=True)
 def workbench_scenarios(transactional_db):
     """Re-create the workbench's scenarios: they live in its DB tables, which each browser test flushes."""
-    from workbench.scenarios import init_scenarios  # noqa: PLC0415
+    from workbench.scenarios import init_scenarios
 
     init_scenarios()
 
@@ -97,7 +97,7 @@ def assert_accessible(page, name: str, context: str | None = ".sessionroom") -> 
     In the workbench, ``context`` limits the check to our block (the workbench's own page chrome is not
     ours); on the direct page pass ``context=None`` to check the whole document we serve.
     """
-    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
+    from axe_playwright_python.sync_playwright import Axe
 
     screens = ARTIFACTS / "screens"
     screens.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def test_direct_page_refuses_intruders(world, intruder):
 
 @pytest.mark.parametrize("intruder", INTRUDERS)
 def test_block_view_refuses_intruders_asking_for_the_session(world, intruder, rf):
-    from crum import impersonate, set_current_request  # noqa: PLC0415
+    from crum import impersonate, set_current_request
 
     set_current_request(rf.get("/", {"session": str(world.pk)}))
     try:
