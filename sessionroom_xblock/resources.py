@@ -46,7 +46,12 @@ def _engine() -> Engine:
     return Engine(libraries=libraries, autoescape=True)
 
 
+@cache
+def _compiled(template: str) -> Template:
+    """A compiled template, kept: XBlock's ``{% trans %}`` caches catalogs per node, so nodes must live on."""
+    return Template(load_text(f"templates/{template}"), engine=_engine())
+
+
 def render(template: str, context: dict, i18n_service) -> str:
     """Render ``templates/<template>`` with ``{% trans %}`` going through the block's i18n service."""
-    source = load_text(f"templates/{template}")
-    return Template(source, engine=_engine()).render(Context({**context, "_i18n_service": i18n_service}))
+    return _compiled(template).render(Context({**context, "_i18n_service": i18n_service}))

@@ -13,7 +13,10 @@ from webob import Request
 from workbench.runtime import WorkbenchRuntime
 from xblock.fields import ScopeIds
 
+from sessionroom_xblock import presenters, room_api, rooms
+from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.block import SessionRoomXBlock
+from sessionroom_xblock.links import room_links
 from sessionroom_xblock.models import TutoringSession
 
 COURSE = CourseKey.from_string("course-v1:SessionRoom+Algebra101+2026")
@@ -72,3 +75,16 @@ def call_handler(block: SessionRoomXBlock, action: str, payload, method: str = "
     request.content_type = "application/json"
     response = block.runtime.handle(block, "room", request, action)
     return response.status_code, json.loads(response.body)
+
+
+def action_context(user) -> room_api.ActionContext:
+    """What the handler would hand the action table for ``user``, without an XBlock runtime around it."""
+    return room_api.ActionContext(
+        viewer=rooms.Viewer(user_id=user.pk),
+        now=rooms.now_utc(),
+        policy=rooms.policy_from_settings(),
+        settings=presenters.RoomSettings(),
+        analytics=Analytics(lambda name, data: None),
+        links_for=room_links,
+        gettext=str,
+    )

@@ -64,7 +64,7 @@ class ProviderHttp:
         retries = int(config.get("RETRIES", 2))
         backoff = float(config.get("RETRY_BACKOFF", 0.2))
         self._retrying = build_session(retries, backoff, frozenset({"GET", "POST"}))
-        self._once = build_session(0, 0, frozenset())
+        self._once = build_session(0, 0, frozenset({"GET", "POST"}))
 
     def request(self, method: str, url: str, *, call: str, idempotent: bool, **kwargs) -> requests.Response:
         """Send one request; any transport failure or 5xx becomes ``ProviderUnavailable``."""

@@ -7,6 +7,8 @@ never configures plugNmeet never imports its module.
 from __future__ import annotations
 
 import importlib
+import json
+from functools import lru_cache
 
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.providers.base import ProviderNotConfigured, VideoProvider
@@ -48,9 +50,19 @@ def resolve_provider_name(block_choice: str) -> str:
 
 
 def get_provider(name: str) -> VideoProvider:
-    """An instance of provider ``name`` built from ``SESSIONROOM["PROVIDERS"][name]``."""
+    """
+    The provider ``name`` built from ``SESSIONROOM["PROVIDERS"][name]``.
+
+    Instances are kept per configuration, so their HTTP connection pools (keep-alive) serve every join
+    instead of opening and tearing down a connection each time; a changed configuration gets a new one.
+    """
     config = (setting("PROVIDERS") or {}).get(name)
     cls = provider_class(name)
     if not cls.is_configured(config):
         raise ProviderNotConfigured(f"The video provider {name!r} is not configured on this site.")
-    return cls(config)
+    return _provider_for(name, json.dumps(config, sort_keys=True, default=str))
+
+
+@lru_cache(maxsize=16)
+def _provider_for(name: str, config_json: str) -> VideoProvider:
+    return provider_class(name)(json.loads(config_json))

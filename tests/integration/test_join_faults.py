@@ -10,11 +10,9 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from sessionroom_xblock import presenters, room_api, rooms
-from sessionroom_xblock.analytics import Analytics
-from sessionroom_xblock.links import room_links
+from sessionroom_xblock import room_api
 from sessionroom_xblock.models import Attendance, TutoringSession
-from tests.factories import call_handler, events, make_block, make_session
+from tests.factories import action_context, call_handler, events, make_block, make_session
 from tests.fakes_fixtures import BBB_SECRET, bbb_config
 from tests.plugnmeet_fixtures import API_SECRET, provider_config
 
@@ -102,16 +100,7 @@ def test_two_participants_joining_at_once_create_one_room(bbb_site, learner, tut
 
     # The actions are called below the XBlock: the workbench's own field store is not thread-safe.
     def join(username):
-        user = learner if username == "learner" else tutor
-        ctx = room_api.ActionContext(
-            viewer=rooms.Viewer(user_id=user.pk),
-            now=rooms.now_utc(),
-            policy=rooms.policy_from_settings(),
-            settings=presenters.RoomSettings(),
-            analytics=Analytics(lambda name, data: None),
-            links_for=room_links,
-            gettext=str,
-        )
+        ctx = action_context(learner if username == "learner" else tutor)
         try:
             barrier.wait()
             results[username] = room_api.dispatch("join", ctx, {"session": str(session.pk)})

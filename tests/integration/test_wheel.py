@@ -1,0 +1,65 @@
+"""A wheel built from the repository, installed in a clean venv, renders every screen.
+
+setup.py maps the top-level static/, templates/ and translations/ into the package; only a built wheel
+honours that mapping, so this test builds one and looks at what a platform operator would install.
+"""
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, check=True, capture_output=True, text=True, timeout=600, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    work = tmp_path_factory.mktemp("wheel")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(REPO), cwd=work)
+    wheels = list((work / "dist").glob("sessionroom_xblock-*.whl"))
+    assert len(wheels) == 1
+    venv.create(work / "venv", with_pip=True)
+    python = str(work / "venv" / "bin" / "python")
+    constraints = str(REPO / "requirements" / "constraints.txt")
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "-c",
+        constraints,
+        str(wheels[0]),
+        "xblock-sdk",
+    )
+    output = run(python, str(REPO / "tests" / "wheel_check.py"), cwd=work).stdout
+    return json.loads(output), work
+
+
+def test_installed_package_carries_its_templates_and_translations(report):
+    data, work = report
+    package = Path(data["package"]).parent
+    assert str(package).startswith(str(work / "venv"))
+    assert Path(data["templates"]) == package / "templates"
+    assert Path(data["translations"]) == package / "translations"
+
+
+@pytest.mark.parametrize(
+    "page,words", [("prejoin", "Join Session"), ("early", "Join Session"), ("post", "Session Ended")]
+)
+def test_every_screen_renders_from_the_wheel(report, page, words):
+    data, _ = report
+    rendered = data["pages"][page]
+    assert rendered["status"] == 200
+    assert words in rendered["html"] and "Tomás Okafor" in rendered["html"]
+    assert "Wheel Check Course" in rendered["html"]
+    assert "SessionRoomXBlock" in rendered["html"] and ".sessionroom" in rendered["html"]
