@@ -45,3 +45,14 @@ clean: ## remove virtualenvs, build output and the dev host's data
 	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist *.egg-info var artifacts .tox
 
 .PHONY: help demo demo-media test quality benchmarks clean
+
+extract_translations: $(TEST_VENV)/.installed ## extract every string (templates, Python, JS) into translations/en and merge into other languages
+	$(TEST_VENV)/bin/python scripts/i18n.py extract
+
+compile_translations: $(TEST_VENV)/.installed ## compile text.mo (Python, templates) and textjs.mo (scripts) for every language
+	$(TEST_VENV)/bin/python scripts/i18n.py compile
+
+check_translations: $(TEST_VENV)/.installed ## fail when a shipped language has untranslated or fuzzy strings
+	$(TEST_VENV)/bin/python scripts/i18n.py check
+
+.PHONY: extract_translations compile_translations check_translations

@@ -90,9 +90,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 
+_PROVIDERS = {"p2p": {"ICE_SERVERS": [], "FALLBACK": os.environ.get("SESSIONROOM_P2P_FALLBACK", "")}}
+if os.environ.get("SESSIONROOM_BBB_URL"):
+    _PROVIDERS["bbb"] = {
+        "URL": os.environ["SESSIONROOM_BBB_URL"],
+        "SECRET": os.environ.get("SESSIONROOM_BBB_SECRET", ""),
+    }
+if os.environ.get("SESSIONROOM_PLUGNMEET_URL"):
+    _PROVIDERS["plugnmeet"] = {
+        "URL": os.environ["SESSIONROOM_PLUGNMEET_URL"],
+        "API_KEY": os.environ.get("SESSIONROOM_PLUGNMEET_API_KEY", ""),
+        "API_SECRET": os.environ.get("SESSIONROOM_PLUGNMEET_API_SECRET", ""),
+    }
+
 SESSIONROOM = {
     "DEFAULT_PROVIDER": os.environ.get("SESSIONROOM_DEFAULT_PROVIDER", "p2p"),
-    "PROVIDERS": {"p2p": {"ICE_SERVERS": [], "FALLBACK": ""}},
+    "PROVIDERS": _PROVIDERS,
     "LMS_ROOT_URL": os.environ.get("SESSIONROOM_ROOT_URL", "http://127.0.0.1:8000"),
     "WORKBENCH_COURSE_KEY": "course-v1:SessionRoom+Algebra101+2026",
     "COURSE_TITLES": {"course-v1:SessionRoom+Algebra101+2026": "Algebra I: Linear Equations"},

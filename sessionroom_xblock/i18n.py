@@ -8,6 +8,7 @@ catalog, in Django's active language.
 from __future__ import annotations
 
 import gettext as gettext_module
+import json
 from functools import cache
 
 from django.utils import translation
@@ -25,6 +26,42 @@ def catalog(language: str) -> gettext_module.NullTranslations:
         return gettext_module.translation(DOMAIN, localedir=str(resource_root("translations")), languages=candidates)
     except (FileNotFoundError, OSError):
         return gettext_module.NullTranslations()
+
+
+@cache
+def javascript_catalog(language: str) -> str:
+    """
+    ``window.SessionRoomI18N`` for ``language``: the scripts' messages only, inlined with the fragment.
+
+    Plurals use the "one / other" rule, right for English, Spanish and the languages we ship.
+    """
+    candidates = [translation.to_locale(language), language.split("-")[0]]
+    try:
+        catalog = gettext_module.translation(
+            "textjs", localedir=str(resource_root("translations")), languages=candidates
+        )._catalog
+    except (FileNotFoundError, OSError):
+        catalog = {}
+    messages: dict[str, object] = {}
+    for key, value in catalog.items():
+        if isinstance(key, tuple):
+            messages.setdefault(key[0], []).append(value)
+        elif key:
+            messages[key] = value
+    return _JS_CATALOG.replace("__MESSAGES__", json.dumps(messages, ensure_ascii=False, sort_keys=True))
+
+
+_JS_CATALOG = """window.SessionRoomI18N = (function (messages) {
+  "use strict";
+  return {
+    gettext: function (text) { var found = messages[text]; return typeof found === "string" ? found : text; },
+    ngettext: function (one, other, count) {
+      var found = messages[one];
+      if (Array.isArray(found)) { return found[count === 1 ? 0 : 1] || (count === 1 ? one : other); }
+      return count === 1 ? one : other;
+    }
+  };
+}(__MESSAGES__));"""
 
 
 def active_catalog() -> gettext_module.NullTranslations:

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils import translation
 from web_fragments.fragment import Fragment
 
 from sessionroom_xblock import compat, lifecycle, resources
 from sessionroom_xblock.conf import setting
+from sessionroom_xblock.i18n import javascript_catalog
 from sessionroom_xblock.models import Recording, TutoringSession
 from sessionroom_xblock.rooms import ROLE_TUTOR, Access
 
@@ -206,9 +208,10 @@ def render_message(template: str, context: dict, i18n_service) -> Fragment:
 
 
 def add_assets(fragment: Fragment) -> None:
-    """Inline the CSS and the script (no separate requests, works inside the LMS's iframe)."""
+    """Inline the CSS, the scripts' translations and the scripts (no extra requests inside the LMS's iframe)."""
     for path in CSS_FILES:
         fragment.add_css(resources.load_text(path))
+    fragment.add_javascript(javascript_catalog(translation.get_language() or "en"))
     for path in JS_FILES:
         fragment.add_javascript(resources.load_text(path))
 
