@@ -68,25 +68,31 @@ def extract() -> None:
             parts.append(work / "js.pot")
             xgettext("JavaScript", JS_KEYWORDS, scripts, parts[-1])
         existing = [str(part) for part in parts if part.exists()]
-        subprocess.run(["msgcat", "--no-wrap", "--use-first", "-o", str(SOURCE), *existing], check=True)
-    for po in TRANSLATIONS.glob("*/LC_MESSAGES/text.po"):
-        if po != SOURCE:
-            subprocess.run(
-                ["msgmerge", "--quiet", "--no-wrap", "--update", "--backup=none", str(po), str(SOURCE)], check=True
-            )
+        template = work / "text.pot"
+        subprocess.run(["msgcat", "--no-wrap", "--use-first", "-o", str(template), *existing], check=True)
+        english = ["msginit", "--no-translator", "--no-wrap", "--locale=en_US.UTF-8", f"--input={template}"]
+        subprocess.run([*english, f"--output-file={SOURCE}"], check=True, capture_output=True)
+        for po in TRANSLATIONS.glob("*/LC_MESSAGES/text.po"):
+            if po != SOURCE:
+                merge = ["msgmerge", "--quiet", "--no-wrap", "--update", "--backup=none", str(po), str(template)]
+                subprocess.run(merge, check=True)
     print(f"extracted {SOURCE.relative_to(REPO)}")
 
 
 def compile_all() -> None:
     """text.mo for Python and templates; textjs.mo holds only the messages the scripts use."""
-    for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/text.po")):
-        subprocess.run(["msgfmt", "--check", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
-        js_po = po.with_name("textjs.po")
-        subprocess.run(["msggrep", "--no-wrap", "--location=static/js/*", "-o", str(js_po), str(po)], check=True)
-        if js_po.exists():
-            subprocess.run(["msgfmt", "--check", "-o", str(po.with_name("textjs.mo")), str(js_po)], check=True)
-            js_po.unlink()
-        print(f"compiled {po.with_suffix('.mo').relative_to(REPO)} and textjs.mo")
+    scripts = sorted((REPO / "static" / "js").rglob("*.js"))
+    with tempfile.TemporaryDirectory() as tmp:
+        js_template = Path(tmp) / "js.pot"
+        xgettext("JavaScript", JS_KEYWORDS, scripts, js_template)
+        for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/text.po")):
+            subprocess.run(["msgfmt", "--check", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+            if js_template.exists():
+                js_po = Path(tmp) / f"{po.parent.parent.name}.po"
+                merge = ["msgmerge", "--quiet", "--no-fuzzy-matching", "-o", str(js_po), str(po), str(js_template)]
+                subprocess.run(merge, check=True)
+                subprocess.run(["msgfmt", "-o", str(po.with_name("textjs.mo")), str(js_po)], check=True)
+            print(f"compiled {po.parent.relative_to(REPO)}/text.mo and textjs.mo")
 
 
 def check() -> int:

@@ -80,7 +80,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
     tips = String(
         display_name=_("Tips"),
         help=_("Shown before joining, one per line."),
-        default="Ensure good lighting\nUse headphones for best audio",
+        default="\n".join(presenters.DEFAULT_TIPS),
         multiline_editor=True,
         scope=Scope.settings,
     )

@@ -94,6 +94,13 @@ class BundledI18nService:
         """Translate with context and plural forms."""
         return active_catalog().npgettext(context, singular, plural, count)
 
+    def __getattr__(self, name):
+        """Like the LMS's service: anything else (``_catalog``, ``_fallback``…) is the active catalog's.
+
+        XBlock's ``{% trans %}`` merges ``service._catalog`` into Django's catalog while it renders.
+        """
+        return getattr(active_catalog(), name)
+
     @property
     def translation(self):
         """Some callers read ``service.translation`` as a gettext object."""

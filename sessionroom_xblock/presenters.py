@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import translation
 from web_fragments.fragment import Fragment
 
-from sessionroom_xblock import compat, lifecycle, resources
+from sessionroom_xblock import compat, errors, lifecycle, resources
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import javascript_catalog
 from sessionroom_xblock.models import Recording, TutoringSession
 from sessionroom_xblock.rooms import ROLE_TUTOR, Access
 
-DEFAULT_TIPS = ("Ensure good lighting", "Use headphones for best audio")
+DEFAULT_TIPS = (errors.gettext_noop("Ensure good lighting"), errors.gettext_noop("Use headphones for best audio"))
 SCREEN_OF_STATE = {
     lifecycle.State.EARLY: "prejoin",
     lifecycle.State.JOINABLE: "prejoin",
