@@ -7,7 +7,6 @@ Thin by design: it works out who is asking and which session they mean, then han
 from __future__ import annotations
 
 import json
-import logging
 from urllib.parse import urlparse
 
 from opaque_keys import InvalidKeyError
@@ -24,8 +23,6 @@ from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import BundledI18nService
 from sessionroom_xblock.links import room_links, session_page_url
 from sessionroom_xblock.providers.registry import configured_provider_names, resolve_provider_name
-
-log = logging.getLogger(__name__)
 
 
 def _(text: str) -> str:

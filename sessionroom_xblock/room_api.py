@@ -6,18 +6,15 @@ into a call on ``rooms`` and a JSON answer. Refusals come back as (status, body)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sessionroom_xblock import errors, presenters, rooms
+from sessionroom_xblock import compat, errors, presenters, rooms
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.lifecycle import Policy
 from sessionroom_xblock.providers.base import Participant
 from sessionroom_xblock.rooms import ROLE_TUTOR, Access, RoomLinks, Viewer
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,7 +98,7 @@ def join_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
         ctx.policy,
         ctx.analytics,
         provider_name=ctx.settings.provider,
-        title=presenters.compat.course_title(access.session.course_key),
+        title=compat.course_title(access.session.course_key),
         links=ctx.links_for(access.session),
         participant=participant,
     )

@@ -6,6 +6,7 @@ import json
 import logging
 
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,6 +15,7 @@ from sessionroom_xblock import callbacks, compat, errors, presenters, resources,
 from sessionroom_xblock.analytics import tracker_analytics
 from sessionroom_xblock.i18n import BundledI18nService
 from sessionroom_xblock.links import room_links
+from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import CallbackRejected, CallbackRequest, ProviderNotConfigured
 
 log = logging.getLogger(__name__)
@@ -29,8 +31,6 @@ def viewer_of(request, course_key=None) -> rooms.Viewer:
 
 def _course_key_of(session_id):
     """The course of a session, for the staff check (None when the id is unknown)."""
-    from sessionroom_xblock.models import TutoringSession
-
     try:
         return (
             TutoringSession.objects.filter(pk=rooms.parse_session_id(session_id))
@@ -66,8 +66,6 @@ def session_page(request, session_id):
 
 
 def _action_url(session_id, name):
-    from django.urls import reverse
-
     return reverse("sessionroom:session-action", args=[session_id, name])
 
 
