@@ -112,3 +112,6 @@ SESSIONROOM = {
     "DASHBOARD_URL": "/",
 }
 plugin_settings(__import__("sys").modules[__name__])
+
+# The demo's people live in different places, as an LMS's users' time zone preferences would say.
+SESSIONROOM_DEV_TIME_ZONES = {"learner": "America/Bogota", "tutor": "Europe/Madrid"}

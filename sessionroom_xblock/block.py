@@ -139,6 +139,11 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         is_staff = bool(attrs.get("edx-platform.user_is_staff")) or role in ("staff", "instructor")
         return rooms.Viewer(user_id=int(user_id) if user_id is not None else None, is_course_staff=is_staff)
 
+    def time_zone(self) -> str:
+        """The viewer's time zone preference (the LMS passes user preferences through the user service)."""
+        preferences = self._user_attrs().get("edx-platform.user_preferences") or {}
+        return preferences.get("time_zone", "")
+
     def course_key(self):
         """The course this block lives in (the dev host names one: its usage ids carry no course)."""
         key = getattr(self.scope_ids.usage_id, "context_key", None)
@@ -197,6 +202,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             snapshot=rooms.snapshot(access, now, self.policy()),
             settings=self.room_settings(),
             urls=self._action_urls(),
+            time_zone=self.time_zone(),
             extra={"provider_problem": self._provider_problem(viewer)},
         )
         return presenters.render_session(page, i18n)
@@ -254,6 +260,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             analytics=runtime_analytics(self),
             links_for=lambda session: room_links(session, request.host_url),
             gettext=self.i18n_service.gettext,
+            time_zone=self.time_zone(),
         )
         status, body = room_api.dispatch(suffix.strip("/"), ctx, payload)
         return _json_response(status, body)

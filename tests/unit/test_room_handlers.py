@@ -1,6 +1,7 @@
 """The room's JSON actions through the XBlock handler: join, heartbeat, leave, failure, feedback, events."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -157,3 +158,14 @@ def test_finds_the_current_session_rather_than_a_later_one(learner, tutor):
     block = make_block("learner")
     block.render("student_view")
     assert events(block, "page_view")[0]["session_id"] == str(current.pk) != str(later.pk)
+
+
+def test_times_are_shown_in_each_viewers_time_zone(session, settings):
+    settings.SESSIONROOM_DEV_TIME_ZONES = {"learner": "America/Bogota", "tutor": "Asia/Tokyo"}
+    start = session.scheduled_start
+    learner_html = make_block("learner").render("student_view").body_html()
+    tutor_html = make_block("tutor").render("student_view").body_html()
+    assert "America/Bogota" in learner_html and "Asia/Tokyo" in tutor_html
+    bogota = start.astimezone(ZoneInfo("America/Bogota")).strftime("%H:%M")
+    tokyo = start.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    assert bogota in learner_html and tokyo in tutor_html
