@@ -221,7 +221,14 @@ def send_claims(token: str, now: datetime) -> SweepResult:
     if not claims:
         return result
     preferences = compat.user_preferences({claim.user_id for claim in claims})
-    with get_connection() as mail:
+    mail = get_connection()
+    try:
+        mail.open()
+    except (smtplib.SMTPException, OSError):
+        log.exception("The mail server is unreachable; %d reminders will be retried", len(claims))
+        result.failed += [(claim.pk, token) for claim in claims]
+        return result
+    try:
         for claim in claims:
             try:
                 sent = deliver(claim, token, preferences.get(claim.user_id, {}), now, mail)
@@ -233,6 +240,8 @@ def send_claims(token: str, now: datetime) -> SweepResult:
                 result.sent += 1
             else:
                 result.dropped += 1
+    finally:
+        mail.close()
     return result
 
 
@@ -318,7 +327,7 @@ def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> 
             "course_title": compat.course_title(session.course_key),
             "other_name": compat.user_full_name(other),
             "recipient_name": compat.user_full_name(user),
-            "start_text": formats.date_format(local_start, "DATETIME_FORMAT"),
+            "start_text": f"{formats.date_format(local_start)}, {formats.time_format(local_start, 'H:i')}",
             "time_zone": local_start.tzname() if zone.key == "UTC" else f"{zone.key} ({local_start.tzname()})",
             "minutes": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
             "link": session_page_url(session),
