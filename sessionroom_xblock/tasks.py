@@ -124,6 +124,7 @@ def sweep(self, token: str):
     if not _hold_chain(token, hostname):
         log.info("Sweep chain %s superseded; stopping it", token)
         return
+    log.info("Sweep chain %s runs on %s", token, hostname)
     try:
         for step in SWEEP_STEPS:
             try:
