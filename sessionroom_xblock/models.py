@@ -83,29 +83,31 @@ class TutoringSession(models.Model):
         """
         from sessionroom_xblock import reminders  # noqa: PLC0415 - reminders imports this module
 
-        loaded_start, loaded_status = getattr(self, "_loaded_schedule", (None, None))
+        loaded_start, loaded_status, loaded_set_at = getattr(self, "_loaded_schedule", (None, None, None))
         update_fields = kwargs.get("update_fields")
         changed = set()
         if loaded_start is not None and loaded_start != self.scheduled_start:
             self.schedule_sequence += 1
-            self.schedule_set_at = timezone.now()
+            if self.schedule_set_at == loaded_set_at:  # the caller may say when the change was made
+                self.schedule_set_at = timezone.now()
             changed |= {"schedule_sequence", "schedule_set_at"}
         if self.status == self.Status.CANCELLED and loaded_status not in (None, self.Status.CANCELLED):
             self.schedule_sequence += 1
             changed.add("schedule_sequence")
-        if loaded_start is None or changed or loaded_status != self.status:
+        if self._state.adding or changed or (loaded_status is not None and loaded_status != self.status):
             self.next_reminder_at = reminders.first_moment(self)
             changed.add("next_reminder_at")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | changed
         super().save(*args, **kwargs)
-        self._loaded_schedule = (self.scheduled_start, self.status)
+        self._loaded_schedule = (self.scheduled_start, self.status, self.schedule_set_at)
 
     @classmethod
     def from_db(cls, db, field_names, values):
-        """Remember the loaded start and status, so ``save`` can tell a reschedule or a cancellation."""
+        """Remember the loaded schedule and status, so ``save`` can tell a reschedule or a cancellation."""
         instance = super().from_db(db, field_names, values)
-        instance._loaded_schedule = (instance.__dict__.get("scheduled_start"), instance.__dict__.get("status"))
+        loaded = instance.__dict__
+        instance._loaded_schedule = (loaded.get("scheduled_start"), loaded.get("status"), loaded.get("schedule_set_at"))
         return instance
 
     def participant_ids(self):
