@@ -46,5 +46,8 @@ def sessionroom_settings() -> dict[str, Any]:
 
 
 def setting(name: str) -> Any:
-    """One key of ``SESSIONROOM``."""
-    return sessionroom_settings()[name]
+    """One key of ``SESSIONROOM`` (a copy: copying only the key asked for keeps sweeps cheap)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    configured = getattr(settings, "SESSIONROOM", None) or {}
+    return copy.deepcopy(configured[name] if name in configured else DEFAULTS[name])

@@ -156,13 +156,18 @@ def _release_expired(token: str, now: datetime) -> int:
     )
 
 
+def due_sessions(now: datetime):
+    """Sessions whose next reminder moment has come: one range scan of ``sr_reminder_due`` per status."""
+    return TutoringSession.objects.filter(
+        status__in=(TutoringSession.Status.SCHEDULED, TutoringSession.Status.CANCELLED),
+        next_reminder_at__lte=now,
+    ).order_by("next_reminder_at")
+
+
 def _claim_due(token: str, now: datetime, batch_size: int) -> int:
     """Lock due sessions, insert their claims, advance ``next_reminder_at``; commit before any email goes out."""
     with transaction.atomic():
-        due = TutoringSession.objects.filter(
-            status__in=(TutoringSession.Status.SCHEDULED, TutoringSession.Status.CANCELLED),
-            next_reminder_at__lte=now,
-        ).order_by("next_reminder_at")
+        due = due_sessions(now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         sessions = list(

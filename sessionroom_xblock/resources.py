@@ -46,7 +46,16 @@ def _engine() -> Engine:
     return Engine(libraries=libraries, autoescape=True)
 
 
+@cache
+def _compiled(template: str) -> Template:
+    """
+    ``templates/<template>`` compiled once per process: compiling costs more than rendering, and XBlock's
+    ``{% trans %}`` node builds a Django translation catalog the first time each node renders (milliseconds
+    per node), so a fresh compile per render made every email and fragment pay for it again.
+    """
+    return Template(load_text(f"templates/{template}"), engine=_engine())
+
+
 def render(template: str, context: dict, i18n_service) -> str:
     """Render ``templates/<template>`` with ``{% trans %}`` going through the block's i18n service."""
-    source = load_text(f"templates/{template}")
-    return Template(source, engine=_engine()).render(Context({**context, "_i18n_service": i18n_service}))
+    return _compiled(template).render(Context({**context, "_i18n_service": i18n_service}))
