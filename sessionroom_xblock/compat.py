@@ -91,6 +91,29 @@ def user_time_zone(user) -> str:
         return ""
 
 
+#: The platform's preference keys for time zone and language (openedx user_api).
+PREFERENCE_KEYS = {"time_zone": "time_zone", "pref-lang": "language"}
+
+
+def user_preferences(user_ids) -> dict[int, dict[str, str]]:
+    """
+    Time zone and language of many users in one query: ``{user_id: {"time_zone": …, "language": …}}``.
+
+    In the platform they are the ``time_zone`` and ``pref-lang`` user preferences. Outside it (dev host,
+    tests) they come from ``SESSIONROOM["DEV_USER_PREFERENCES"]``, keyed by user id.
+    """
+    try:
+        from openedx.core.djangoapps.user_api.models import UserPreference  # noqa: PLC0415
+    except ImportError:
+        configured = setting("DEV_USER_PREFERENCES") or {}
+        return {uid: dict(configured[uid]) for uid in user_ids if uid in configured}
+    found: dict[int, dict[str, str]] = {}  # pragma: no cover - platform only
+    rows = UserPreference.objects.filter(user_id__in=list(user_ids), key__in=list(PREFERENCE_KEYS))
+    for user_id, key, value in rows.values_list("user_id", "key", "value"):  # pragma: no cover
+        found.setdefault(user_id, {})[PREFERENCE_KEYS[key]] = value
+    return found  # pragma: no cover
+
+
 def configured_lms_root() -> str:
     """The LMS root the operator configured (``SESSIONROOM["LMS_ROOT_URL"]``, else the platform's), or ""."""
     from django.conf import settings

@@ -21,6 +21,18 @@ DEFAULTS: dict[str, Any] = {
     "WORKBENCH_COURSE_KEY": "",
     "COURSE_TITLES": {},
     "FEEDBACK_COMMENT_MAX_LENGTH": 2000,
+    # Background work (docs/background-work.md).
+    "REMINDER_BATCH_SIZE": 500,
+    "REMINDER_LEASE_SECONDS": 300,
+    "CLOSE_BATCH_SIZE": 500,
+    "RECORDING_POLL_BATCH_SIZE": 100,
+    "SWEEP_ENABLED": False,
+    "SWEEP_INTERVAL_SECONDS": 60,
+    "SWEEP_HEARTBEAT_SECONDS": 180,
+    "BEAT_SCHEDULE": False,
+    "RECORDING_STORAGE": {},
+    "RECORDING_URL_EXPIRY_SECONDS": 3600,
+    "DEV_USER_PREFERENCES": {},
 }
 
 
@@ -34,5 +46,8 @@ def sessionroom_settings() -> dict[str, Any]:
 
 
 def setting(name: str) -> Any:
-    """One key of ``SESSIONROOM``."""
-    return sessionroom_settings()[name]
+    """One key of ``SESSIONROOM`` (a copy: copying only the key asked for keeps sweeps cheap)."""
+    from django.conf import settings  # noqa: PLC0415
+
+    configured = getattr(settings, "SESSIONROOM", None) or {}
+    return copy.deepcopy(configured[name] if name in configured else DEFAULTS[name])

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from opaque_keys.edx.django.models import CourseKeyField, UsageKeyField
 
 FEEDBACK_COMMENT_MAX_LENGTH = 2000
@@ -43,6 +44,14 @@ class TutoringSession(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     recording_enabled = models.BooleanField(default=False)
+    # When the current start was set (booking or last reschedule): reminders whose moment came before it
+    # are not sent, so a session booked 30 minutes ahead gets only the 15-minute reminder.
+    schedule_set_at = models.DateTimeField(default=timezone.now)
+    # The iCalendar SEQUENCE of the invitation: bumped on every reschedule and on cancellation.
+    schedule_sequence = models.PositiveIntegerField(default=0)
+    # The next moment the reminder sweep must look at this session (ORA2's ``next_reminder_at``): the sweep
+    # reads only rows whose moment has come, through ``sr_reminder_due``. None: nothing left to remind.
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -57,10 +66,49 @@ class TutoringSession(models.Model):
             # Sweeps (reminders, closing) scan open sessions by start time.
             models.Index(fields=["status", "scheduled_start"], name="sr_status_start"),
             models.Index(fields=["course_key", "scheduled_start"], name="sr_course_start"),
+            # The reminder sweep: open sessions whose next reminder moment has come, and nothing else.
+            models.Index(fields=["status", "next_reminder_at"], name="sr_reminder_due"),
         ]
 
     def __str__(self):
         return f"{self.course_key} {self.scheduled_start:%Y-%m-%d %H:%M} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        """
+        Keep the reminder fields right whoever changes the schedule (API, admin, seed command).
+
+        A new start bumps the invitation's SEQUENCE, restarts the reminder plan from now, and a cancellation
+        bumps SEQUENCE and stops reminders. ``QuerySet.update`` bypasses this: schedule changes go through
+        ``save``.
+        """
+        from sessionroom_xblock import reminders  # noqa: PLC0415 - reminders imports this module
+
+        loaded_start, loaded_status, loaded_set_at = getattr(self, "_loaded_schedule", (None, None, None))
+        update_fields = kwargs.get("update_fields")
+        changed = set()
+        if loaded_start is not None and loaded_start != self.scheduled_start:
+            self.schedule_sequence += 1
+            if self.schedule_set_at == loaded_set_at:  # the caller may say when the change was made
+                self.schedule_set_at = timezone.now()
+            changed |= {"schedule_sequence", "schedule_set_at"}
+        if self.status == self.Status.CANCELLED and loaded_status not in (None, self.Status.CANCELLED):
+            self.schedule_sequence += 1
+            changed.add("schedule_sequence")
+        if self._state.adding or changed or (loaded_status is not None and loaded_status != self.status):
+            self.next_reminder_at = reminders.first_moment(self)
+            changed.add("next_reminder_at")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | changed
+        super().save(*args, **kwargs)
+        self._loaded_schedule = (self.scheduled_start, self.status, self.schedule_set_at)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the loaded schedule and status, so ``save`` can tell a reschedule or a cancellation."""
+        instance = super().from_db(db, field_names, values)
+        loaded = instance.__dict__
+        instance._loaded_schedule = (loaded.get("scheduled_start"), loaded.get("status"), loaded.get("schedule_set_at"))
+        return instance
 
     def participant_ids(self):
         """The two users who may enter this session."""
@@ -174,7 +222,9 @@ class ReminderDelivery(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8)
     scheduled_start = models.DateTimeField()
-    claimed_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    # Which sweep holds the claim: the sweep that inserted (or re-leased) it sends it, nobody else.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -48,7 +48,11 @@ def _engine() -> Engine:
 
 @cache
 def _compiled(template: str) -> Template:
-    """A compiled template, kept: XBlock's ``{% trans %}`` caches catalogs per node, so nodes must live on."""
+    """
+    ``templates/<template>`` compiled once per process: compiling costs more than rendering, and XBlock's
+    ``{% trans %}`` node builds a Django translation catalog the first time each node renders (milliseconds
+    per node), so a fresh compile per render made every email and fragment pay for it again.
+    """
     return Template(load_text(f"templates/{template}"), engine=_engine())
 
 
