@@ -4,11 +4,10 @@ It returns the same ``edx-platform.*`` attributes the LMS user service returns, 
 code path for the LMS and the dev host.
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from xblock.reference.user_service import UserService, XBlockUser
 
-from sessionroom_xblock.compat import user_full_name
+from sessionroom_xblock.compat import user_full_name, user_time_zone
 
 
 class DevUserService(UserService):
@@ -34,9 +33,7 @@ class DevUserService(UserService):
                 "edx-platform.username": user.username,
                 "edx-platform.user_is_staff": user.is_staff,
                 "edx-platform.user_role": "staff" if user.is_staff else "student",
-                "edx-platform.user_preferences": {
-                    "time_zone": settings.SESSIONROOM_DEV_TIME_ZONES.get(user.username, "")
-                },
+                "edx-platform.user_preferences": {"time_zone": user_time_zone(user)},
             }
         )
         return current

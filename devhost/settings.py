@@ -110,8 +110,10 @@ SESSIONROOM = {
     "WORKBENCH_COURSE_KEY": "course-v1:SessionRoom+Algebra101+2026",
     "COURSE_TITLES": {"course-v1:SessionRoom+Algebra101+2026": "Algebra I: Linear Equations"},
     "DASHBOARD_URL": "/",
+    # The demo's people live in different places, as their LMS time zone and language preferences would say.
+    "DEV_USER_PREFERENCES": {
+        "learner": {"time_zone": "America/Bogota", "language": "es"},
+        "tutor": {"time_zone": "Europe/Madrid", "language": "en"},
+    },
 }
 plugin_settings(__import__("sys").modules[__name__])
-
-# The demo's people live in different places, as an LMS's users' time zone preferences would say.
-SESSIONROOM_DEV_TIME_ZONES = {"learner": "America/Bogota", "tutor": "Europe/Madrid"}

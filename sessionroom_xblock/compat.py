@@ -84,7 +84,7 @@ def user_time_zone(user) -> str:
     try:
         from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
     except ImportError:
-        return getattr(user, "sessionroom_time_zone", "") or ""
+        return (setting("DEV_USER_PREFERENCES") or {}).get(user.username, {}).get("time_zone", "")
     try:  # pragma: no cover - platform only
         return get_user_preference(user, "time_zone") or ""
     except Exception:  # noqa: BLE001
@@ -100,13 +100,16 @@ def user_preferences(user_ids) -> dict[int, dict[str, str]]:
     Time zone and language of many users in one query: ``{user_id: {"time_zone": …, "language": …}}``.
 
     In the platform they are the ``time_zone`` and ``pref-lang`` user preferences. Outside it (dev host,
-    tests) they come from ``SESSIONROOM["DEV_USER_PREFERENCES"]``, keyed by user id.
+    tests) they come from ``SESSIONROOM["DEV_USER_PREFERENCES"]``, keyed by username.
     """
     try:
         from openedx.core.djangoapps.user_api.models import UserPreference  # noqa: PLC0415
     except ImportError:
         configured = setting("DEV_USER_PREFERENCES") or {}
-        return {uid: dict(configured[uid]) for uid in user_ids if uid in configured}
+        if not configured:
+            return {}
+        usernames = get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", "username")
+        return {uid: dict(configured[name]) for uid, name in usernames if name in configured}
     found: dict[int, dict[str, str]] = {}  # pragma: no cover - platform only
     rows = UserPreference.objects.filter(user_id__in=list(user_ids), key__in=list(PREFERENCE_KEYS))
     for user_id, key, value in rows.values_list("user_id", "key", "value"):  # pragma: no cover

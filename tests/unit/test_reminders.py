@@ -175,8 +175,8 @@ def preferences(learner, tutor, settings):
     settings.SESSIONROOM = {
         **settings.SESSIONROOM,
         "DEV_USER_PREFERENCES": {
-            learner.pk: {"time_zone": "America/New_York", "language": "es"},
-            tutor.pk: {"time_zone": "Asia/Kolkata"},
+            learner.username: {"time_zone": "America/New_York", "language": "es"},
+            tutor.username: {"time_zone": "Asia/Kolkata"},
         },
     }
 

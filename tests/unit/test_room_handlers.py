@@ -161,7 +161,10 @@ def test_finds_the_current_session_rather_than_a_later_one(learner, tutor):
 
 
 def test_times_are_shown_in_each_viewers_time_zone(session, settings):
-    settings.SESSIONROOM_DEV_TIME_ZONES = {"learner": "America/Bogota", "tutor": "Asia/Tokyo"}
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "DEV_USER_PREFERENCES": {"learner": {"time_zone": "America/Bogota"}, "tutor": {"time_zone": "Asia/Tokyo"}},
+    }
     start = session.scheduled_start
     learner_html = make_block("learner").render("student_view").body_html()
     tutor_html = make_block("tutor").render("student_view").body_html()
