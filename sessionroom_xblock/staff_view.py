@@ -196,6 +196,7 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
         "no_show": ", ".join(item["name"] for item in attendance if not item["joined"])
         if session.status == STATUS.NO_SHOW
         else "",
+        "attendance": attendance,
         "ratings": [{"name": people.get(item.author_id, ""), "rating": item.rating} for item in session.feedback.all()],
         "can_change": session.status == STATUS.SCHEDULED and session.scheduled_start > now,
     }

@@ -47,10 +47,10 @@ def make_block(username: str, **field_values) -> SessionRoomXBlock:
     return block
 
 
-def call_handler(block: SessionRoomXBlock, action: str, payload) -> tuple[int, dict]:
-    """POST ``payload`` to the block's room handler; (status, JSON body)."""
+def call_handler(block: SessionRoomXBlock, action: str, payload, handler: str = "room") -> tuple[int, dict]:
+    """POST ``payload`` to one of the block's JSON handlers (``room`` or ``staff``); (status, JSON body)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = Request.blank(f"/handler/room/{action}", method="POST", body=body)
+    request = Request.blank(f"/handler/{handler}/{action}", method="POST", body=body)
     request.content_type = "application/json"
-    response = block.runtime.handle(block, "room", request, action)
+    response = block.runtime.handle(block, handler, request, action)
     return response.status_code, json.loads(response.body)
