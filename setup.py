@@ -71,6 +71,9 @@ setup(
         "requests>=2.28",
         "urllib3>=2",
         "djangorestframework>=3.14",
+        "uritemplate>=4.1",  # DRF's OpenAPI schema generator
+        "inflection>=0.5",  # DRF's OpenAPI schema generator
+        "PyYAML>=6",  # the schema in YAML
         "PyJWT>=2.8",
         "defusedxml>=0.7",
         "icalendar>=5",
