@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 
 from sessionroom_xblock import compat, errors
 from sessionroom_xblock.conf import sessionroom_settings
@@ -30,6 +31,12 @@ MAX_MINUTES = 240
 
 _ = errors.gettext_noop
 STATUS = TutoringSession.Status
+
+#: Sent once the change is committed, with ``session``: what follows a booking (reminders, calendar
+#: invitations and their updates or cancellations) listens here instead of patching each door.
+session_scheduled = Signal()
+session_rescheduled = Signal()
+session_cancelled = Signal()
 
 
 class SchedulingError(errors.RoomError):
@@ -220,6 +227,7 @@ def create(booking: Booking, now: datetime, *, time_zone: str = "") -> TutoringS
             recording_enabled=booking.recording_enabled,
         )
     log.info("Scheduled session %s in %s", session.pk, session.course_key)
+    _announce(session_scheduled, session)
     return session
 
 
@@ -239,6 +247,7 @@ def reschedule(session: TutoringSession, start: datetime, end: datetime, now: da
         raise _not_open()
     session.scheduled_start, session.scheduled_end = start, end
     log.info("Rescheduled session %s", session.pk)
+    _announce(session_rescheduled, session)
     return session
 
 
@@ -254,7 +263,12 @@ def cancel(session: TutoringSession) -> TutoringSession:
         raise _not_open()
     session.status = STATUS.CANCELLED
     log.info("Cancelled session %s", session.pk)
+    _announce(session_cancelled, session)
     return session
+
+
+def _announce(signal: Signal, session: TutoringSession) -> None:
+    transaction.on_commit(lambda: signal.send(sender=TutoringSession, session=session))
 
 
 def _require_scheduled(session: TutoringSession) -> None:

@@ -188,3 +188,28 @@ def test_bad_local_times_name_the_field(date, time, zone, field):
 
 def test_duration_must_be_a_number():
     assert refusal(scheduling.duration_end, tomorrow(), "long").field == "duration"
+
+
+def test_each_change_is_announced_after_commit(learner, tutor, django_capture_on_commit_callbacks):
+    heard = []
+
+    def listen(signal_name):
+        return lambda sender, session, **kwargs: heard.append((signal_name, session.pk, session.status))
+
+    receivers = {name: listen(name) for name in ("scheduled", "rescheduled", "cancelled")}
+    for name, receiver in receivers.items():
+        getattr(scheduling, f"session_{name}").connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            session = book(learner, tutor, tomorrow())
+            scheduling.reschedule(session, tomorrow(12), tomorrow(13), timezone.now())
+            scheduling.cancel(session)
+            scheduling.cancel(session)
+    finally:
+        for name, receiver in receivers.items():
+            getattr(scheduling, f"session_{name}").disconnect(receiver)
+    assert [(name, pk) for name, pk, _status in heard] == [
+        ("scheduled", session.pk),
+        ("rescheduled", session.pk),
+        ("cancelled", session.pk),
+    ]
