@@ -11,14 +11,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import available_timezones
 
 from django.db.models import Q
 from web_fragments.fragment import Fragment
 
-from sessionroom_xblock import compat, errors, lifecycle, resources
+# presenters by module, not by name: presenters may import this module to add Book Next Session.
+from sessionroom_xblock import compat, errors, lifecycle, presenters, resources
 from sessionroom_xblock.models import TutoringSession
-from sessionroom_xblock.presenters import zone
 
 CSS_FILES = ("static/css/sessionroom.css", "static/css/staff.css")
 JS_FILE = "static/js/staff.js"
@@ -92,7 +93,7 @@ def viewer_time_zone(user_id) -> tuple[str, str]:
     """(zone, source): the viewer's saved preference ("user"), else UTC ("default", which the script may
     replace with the browser's zone)."""
     saved = compat.user_time_zone(compat.get_user(user_id)) if user_id is not None else ""
-    if saved and zone(saved).key == saved:
+    if saved and presenters.zone(saved).key == saved:
         return saved, "user"
     return "UTC", "default"
 
@@ -126,7 +127,7 @@ def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str,
 def render_sessions(scope: StaffScope, prefix: str) -> str:
     """The live, upcoming and past sessions of the course, as HTML. Five queries whatever the count."""
     gettext = scope.i18n_service.gettext
-    tz = zone(scope.time_zone)
+    tz = presenters.zone(scope.time_zone)
     rows = {key: [] for key, _title, _empty in GROUPS}
     for session in course_sessions(scope):
         rows[group_of(session, scope)].append(session_row(session, scope.now, tz, gettext))
@@ -224,3 +225,19 @@ def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
         },
         i18n_service,
     )
+
+
+def booking_link(booking_url: str, session: TutoringSession) -> str:
+    """
+    The booking system's page for this pair: ``BOOKING_URL`` with ``course_id``, ``tutor`` (username) and
+    ``session`` added, keeping any query the operator wrote. "" when no booking system is configured.
+    """
+    if not booking_url:
+        return ""
+    parts = urlsplit(booking_url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + [
+        ("course_id", str(session.course_key)),
+        ("tutor", session.tutor.username),
+        ("session", str(session.pk)),
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))

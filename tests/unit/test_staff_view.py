@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessionroom_xblock import staff_view
+from sessionroom_xblock import presenters, staff_view
 from sessionroom_xblock.models import Attendance, Feedback, TutoringSession
 from sessionroom_xblock.presenters import PersonView
 from tests.factories import OTHER_COURSE, call_handler, make_block, make_session, make_user
@@ -46,7 +46,7 @@ def test_staff_schedule_a_session_in_their_zone(learner, tutor, staff):
     )
     assert status == 200, body
     session = TutoringSession.objects.get(pk=body["session"])
-    assert session.scheduled_start.astimezone(staff_view.zone("UTC")).strftime("%H:%M") == "01:00"
+    assert session.scheduled_start.astimezone(presenters.zone("UTC")).strftime("%H:%M") == "01:00"
     assert session.scheduled_end - session.scheduled_start == timedelta(minutes=30)
     assert body["message"].endswith("10:00 (Asia/Tokyo).")
     assert "Ana García" in body["html"] and "Start (Asia/Tokyo)" in body["html"]
@@ -131,7 +131,7 @@ def test_the_list_groups_sessions_and_shows_attendance_no_shows_and_ratings(lear
     for session in staff_view.course_sessions(scope):
         rows[session.pk] = (
             staff_view.group_of(session, scope),
-            staff_view.session_row(session, now, staff_view.zone("UTC"), str),
+            staff_view.session_row(session, now, presenters.zone("UTC"), str),
         )
     assert rows[upcoming.pk][0] == "upcoming" and rows[upcoming.pk][1]["can_change"]
     assert rows[live.pk][0] == "live" and not rows[live.pk][1]["can_change"]
@@ -190,3 +190,12 @@ def test_book_next_form_is_for_the_tutor_without_a_booking_system(session):
     )
     assert staff_view.book_next_html({**base, "is_tutor": False, "booking_url": ""}, "/propose", i18n) == ""
     assert staff_view.book_next_html({**base, "is_tutor": True, "booking_url": "https://book"}, "/p", i18n) == ""
+
+
+def test_booking_links_carry_the_course_the_tutor_and_the_session(session):
+    link = staff_view.booking_link("https://book.example.org/next?lang=es", session)
+    assert link == (
+        "https://book.example.org/next?lang=es&course_id=course-v1%3ASessionRoom%2BAlgebra101%2B2026"
+        f"&tutor=tutor&session={session.pk}"
+    )
+    assert staff_view.booking_link("", session) == ""
