@@ -43,6 +43,8 @@ PACKAGE_DATA = {
     "sessionroom_xblock": ["migrations/*.py"],
 }
 for mapped in MAPPED_FOLDERS:
+    if not os.path.isdir(os.path.join(HERE, mapped)):
+        continue  # e.g. translations/ before the first catalog is compiled: git keeps no empty folders
     dotted = f"sessionroom_xblock.{mapped}"
     PACKAGES.append(dotted)
     PACKAGE_DIR[dotted] = mapped
@@ -71,6 +73,9 @@ setup(
         "requests>=2.28",
         "urllib3>=2",
         "djangorestframework>=3.14",
+        "uritemplate>=4.1",  # DRF's OpenAPI schema generator
+        "inflection>=0.5",  # DRF's OpenAPI schema generator
+        "PyYAML>=6",  # the schema in YAML
         "PyJWT>=2.8",
         "defusedxml>=0.7",
         "icalendar>=5",

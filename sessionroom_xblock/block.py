@@ -10,14 +10,14 @@ import json
 from urllib.parse import urlparse
 
 from opaque_keys import InvalidKeyError
-from opaque_keys.edx.keys import CourseKey
+from opaque_keys.edx.keys import CourseKey, UsageKey
 from web_fragments.fragment import Fragment
 from webob import Response
 from xblock.core import XBlock
 from xblock.fields import Boolean, Integer, Scope, String
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
-from sessionroom_xblock import compat, errors, presenters, room_api, rooms
+from sessionroom_xblock import compat, errors, presenters, room_api, rooms, staff_actions, staff_view
 from sessionroom_xblock.analytics import runtime_analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import BundledI18nService
@@ -186,6 +186,8 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             return presenters.render_message("message.html", {"message": errors.NOT_AUTHORIZED}, i18n)
         now = rooms.now_utc()
         requested = _requested_session_id()
+        if viewer.is_course_staff and not requested:
+            return self._staff_view(viewer, now)
         try:
             if requested:
                 access = rooms.get_access(viewer, requested, write=False)
@@ -212,6 +214,17 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             "empty.html",
             {"booking_url": self.room_settings().effective_booking_url, "is_staff": viewer.is_course_staff},
             self.i18n_service,
+        )
+
+    def _staff_scope(self, now, time_zone: str) -> staff_view.StaffScope:
+        return staff_view.StaffScope(self.course_key(), now, self.policy(), self.i18n_service, time_zone)
+
+    def _staff_view(self, viewer, now) -> Fragment:
+        """Course staff without a session in the URL manage the course's sessions."""
+        time_zone, source = staff_view.viewer_time_zone(viewer.user_id)
+        urls = {name: self.runtime.handler_url(self, "staff", name) for name in staff_actions.STAFF_ACTIONS}
+        return staff_view.render_staff_view(
+            self._staff_scope(now, time_zone), urls, source, self._provider_problem(viewer)
         )
 
     def author_view(self, context=None):
@@ -248,10 +261,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         """Every room action (state, join, heartbeat, leave, failure, feedback…), named by the URL suffix."""
         if request.method != "POST":
             return _json_response(405, {"error": "method_not_allowed"})
-        try:
-            payload = json.loads(request.body or b"{}")
-        except ValueError:
-            payload = None
+        payload = _json_payload(request)
         ctx = room_api.ActionContext(
             viewer=self.viewer(),
             now=rooms.now_utc(),
@@ -263,6 +273,22 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             time_zone=self.time_zone(),
         )
         status, body = room_api.dispatch(suffix.strip("/"), ctx, payload)
+        return _json_response(status, body)
+
+    @XBlock.handler
+    def staff(self, request, suffix=""):
+        """Course staff's scheduling actions (list, create, reschedule, cancel), named by the URL suffix."""
+        if request.method != "POST":
+            return _json_response(405, {"error": "method_not_allowed"})
+        viewer = self.viewer()
+        usage_key = self.scope_ids.usage_id
+        ctx = staff_actions.StaffContext(
+            viewer=viewer,
+            scope=self._staff_scope(rooms.now_utc(), "UTC"),
+            usage_key=usage_key if isinstance(usage_key, UsageKey) else None,
+            recording_enabled=self.recording_enabled,
+        )
+        status, body = staff_actions.dispatch(suffix.strip("/"), ctx, _json_payload(request))
         return _json_response(status, body)
 
     # Studio --------------------------------------------------------------------------------------
@@ -335,6 +361,14 @@ def _requested_session_id() -> str:
     """The ``session`` query parameter of the page that renders the block (links from emails, dashboards)."""
     request = compat.get_current_request()
     return request.GET.get("session", "") if request is not None else ""
+
+
+def _json_payload(request):
+    """The request's JSON body, or None when it is not JSON (the dispatchers answer 400)."""
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return None
 
 
 def _json_response(status: int, body: dict) -> Response:

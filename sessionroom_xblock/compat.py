@@ -140,3 +140,28 @@ def initials_color(user_id) -> str:
     """A stable, readable avatar background for users without a profile image."""
     palette = ("#1f5f8b", "#7a3e9d", "#2d6a4f", "#9c4221", "#3c4a9e", "#8a2846")
     return palette[int(hashlib.sha256(str(user_id).encode()).hexdigest(), 16) % len(palette)]
+
+
+def is_course_member(user, course_key) -> bool:
+    """Enrolled in the course, or staff of it, in the platform; everyone elsewhere (no enrollments there)."""
+    try:
+        from common.djangoapps.student.models import CourseEnrollment  # noqa: PLC0415
+    except ImportError:
+        return True
+    return bool(  # pragma: no cover - platform only
+        CourseEnrollment.is_enrolled(user, course_key) or is_course_staff(user, course_key)
+    )
+
+
+def api_authentication_classes() -> list:
+    """
+    How the REST API authenticates: JWT (edx-drf-extensions, what services use in the platform) when it
+    is installed, and the browser's session always.
+    """
+    from rest_framework.authentication import SessionAuthentication  # noqa: PLC0415
+
+    try:
+        from edx_rest_framework_extensions.auth.jwt.authentication import JwtAuthentication  # noqa: PLC0415
+    except ImportError:
+        return [SessionAuthentication]
+    return [JwtAuthentication, SessionAuthentication]  # pragma: no cover - platform only

@@ -137,3 +137,7 @@ def rate(access: Access, ctx: ActionContext, payload: dict) -> dict:
         "created": created,
         "message": ctx.gettext("Thank you for your feedback."),
     }
+
+
+# The tutor's "Book Next Session" lives with the other scheduling actions; importing it registers it here.
+from sessionroom_xblock import staff_actions  # noqa: E402, F401

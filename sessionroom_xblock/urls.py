@@ -1,6 +1,6 @@
 """URLs under ``/sessionroom/`` (the plugin app mounts this module in the LMS and Studio)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from sessionroom_xblock import views
 
@@ -9,5 +9,6 @@ app_name = "sessionroom"
 urlpatterns = [
     path("session/<uuid:session_id>/", views.session_page, name="session-page"),
     path("session/<uuid:session_id>/action/<slug:action>/", views.session_action, name="session-action"),
+    path("api/v1/", include("sessionroom_xblock.rest_api.urls")),
     re_path(r"^webhooks/(?P<provider>[a-z0-9]+)/(?P<suffix>[a-z-]*)/?$", views.webhook, name="webhook"),
 ]

@@ -68,12 +68,14 @@ def events(block: SessionRoomXBlock, name: str) -> list[dict]:
     return [data for event, data in block.runtime.published if event == f"edx.sessionroom.{name}"]
 
 
-def call_handler(block: SessionRoomXBlock, action: str, payload, method: str = "POST") -> tuple[int, dict]:
-    """Send ``payload`` to the block's room handler; (status, JSON body)."""
+def call_handler(
+    block: SessionRoomXBlock, action: str, payload, handler: str = "room", method: str = "POST"
+) -> tuple[int, dict]:
+    """Send ``payload`` to one of the block's JSON handlers (``room`` or ``staff``); (status, JSON body)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    request = Request.blank(f"/handler/room/{action}", method=method, body=body)
+    request = Request.blank(f"/handler/{handler}/{action}", method=method, body=body)
     request.content_type = "application/json"
-    response = block.runtime.handle(block, "room", request, action)
+    response = block.runtime.handle(block, handler, request, action)
     return response.status_code, json.loads(response.body)
 
 

@@ -1,0 +1,243 @@
+"""What course staff see in the block: the course's sessions and the form to schedule one.
+
+Also the tutor's "Book Next Session" form, which shares the date, time, length and time-zone fields.
+The session list is rendered here only, on first view and after every change, so the browser never
+builds rows of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import available_timezones
+
+from django.db.models import Q
+from web_fragments.fragment import Fragment
+
+# presenters by module, not by name: presenters may import this module to add Book Next Session.
+from sessionroom_xblock import compat, errors, lifecycle, presenters, resources
+from sessionroom_xblock.models import TutoringSession
+
+CSS_FILES = ("static/css/sessionroom.css", "static/css/staff.css")
+JS_FILE = "static/js/staff.js"
+DURATIONS = (15, 30, 45, 60, 90, 120)
+DEFAULT_DURATION = 30
+PAST_LIMIT = 50
+UPCOMING_LIMIT = 200
+_ZONE_AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
+
+_ = errors.gettext_noop
+STATUS = TutoringSession.Status
+STATUS_LABELS = {
+    STATUS.SCHEDULED: _("Scheduled"),
+    STATUS.IN_PROGRESS: _("In progress"),
+    STATUS.COMPLETED: _("Completed"),
+    STATUS.NO_SHOW: _("No show"),
+    STATUS.CANCELLED: _("Cancelled"),
+}
+GROUPS = (
+    ("live", _("Live now"), _("No session is live right now.")),
+    ("upcoming", _("Upcoming"), _("No upcoming sessions.")),
+    ("past", _("Past"), _("No past sessions yet.")),
+)
+
+
+@cache
+def time_zone_choices() -> tuple[str, ...]:
+    """IANA zones people live in (no legacy aliases), UTC first."""
+    names = sorted(name for name in available_timezones() if name.startswith(_ZONE_AREAS))
+    return ("UTC", *names)
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """Which course the staff member manages, when, and how to translate and read the clock."""
+
+    course_key: object
+    now: datetime
+    policy: lifecycle.Policy
+    i18n_service: object
+    time_zone: str = "UTC"
+
+
+def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, duration: int = DEFAULT_DURATION) -> str:
+    """The date, start time, length and time-zone fields, shared by the staff form and Book Next Session."""
+    return resources.render(
+        "when_fields.html",
+        {
+            "prefix": prefix,
+            "zones": time_zone_choices(),
+            "zone": time_zone,
+            "zone_source": zone_source,
+            "durations": sorted({*DURATIONS, duration}),
+            "duration": duration,
+        },
+        i18n_service,
+    )
+
+
+def viewer_time_zone(user_id) -> tuple[str, str]:
+    """(zone, source): the viewer's saved preference ("user"), else UTC ("default", which the script may
+    replace with the browser's zone)."""
+    saved = compat.user_time_zone(compat.get_user(user_id)) if user_id is not None else ""
+    if saved and presenters.zone(saved).key == saved:
+        return saved, "user"
+    return "UTC", "default"
+
+
+def prefix_for(course_key) -> str:
+    """Element ids of one course's staff screen (stable, so refreshed lists keep their labels)."""
+    return "sr-staff-" + hashlib.sha256(str(course_key).encode()).hexdigest()[:8]
+
+
+def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str, provider_problem: str) -> Fragment:
+    """The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js."""
+    prefix = prefix_for(scope.course_key)
+    html = resources.render(
+        "staff.html",
+        {
+            "prefix": prefix,
+            "when_fields": when_fields(prefix, scope.time_zone, zone_source, scope.i18n_service),
+            "sessions_html": render_sessions(scope, prefix),
+            "provider_problem": provider_problem,
+        },
+        scope.i18n_service,
+    )
+    fragment = Fragment(html)
+    for path in CSS_FILES:
+        fragment.add_css(resources.load_text(path))
+    fragment.add_javascript(resources.load_text(JS_FILE))
+    fragment.initialize_js("SessionRoomStaff", {"urls": urls, "prefix": prefix})
+    return fragment
+
+
+def render_sessions(scope: StaffScope, prefix: str) -> str:
+    """The live, upcoming and past sessions of the course, as HTML. Five queries whatever the count."""
+    gettext = scope.i18n_service.gettext
+    tz = presenters.zone(scope.time_zone)
+    rows = {key: [] for key, _title, _empty in GROUPS}
+    for session in course_sessions(scope):
+        rows[group_of(session, scope)].append(session_row(session, scope.now, tz, gettext))
+    groups = [
+        {"key": key, "title": gettext(title), "empty": gettext(empty), "rows": rows[key], "changeable": key != "past"}
+        for key, title, empty in GROUPS
+    ]
+    return resources.render(
+        "staff_sessions.html", {"groups": groups, "prefix": prefix, "zone": tz.key}, scope.i18n_service
+    )
+
+
+def course_sessions(scope: StaffScope) -> list[TutoringSession]:
+    """Open sessions (all, up to a bound) and the most recent closed ones, with people, attendance, ratings."""
+    base = (
+        TutoringSession.objects.filter(course_key=scope.course_key)
+        .select_related("learner", "tutor")
+        .prefetch_related("attendances", "feedback")
+    )
+    window_closed = scope.now - scope.policy.end_grace
+    is_open = Q(status__in=TutoringSession.OPEN_STATUSES, scheduled_end__gte=window_closed)
+    current = list(base.filter(is_open).order_by("scheduled_start")[:UPCOMING_LIMIT])
+    past = list(base.exclude(is_open).order_by("-scheduled_start")[:PAST_LIMIT])
+    return current + past
+
+
+def group_of(session: TutoringSession, scope: StaffScope) -> str:
+    """live (started, or its time has come), upcoming (not yet), or past (closed or its window passed)."""
+    if (
+        session.status not in TutoringSession.OPEN_STATUSES
+        or session.scheduled_end < scope.now - scope.policy.end_grace
+    ):
+        return "past"
+    if session.status == STATUS.IN_PROGRESS or session.scheduled_start <= scope.now:
+        return "live"
+    return "upcoming"
+
+
+def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
+    """One row of the staff table: who, when (in ``tz``), status, attendance, no-shows and ratings."""
+    people = {
+        session.learner_id: compat.user_full_name(session.learner),
+        session.tutor_id: compat.user_full_name(session.tutor),
+    }
+    attended = {row.user_id: row for row in session.attendances.all()}
+    attendance = [
+        {
+            "name": name,
+            "joined": user_id in attended and attended[user_id].joined_at is not None,
+            "minutes": attended[user_id].seconds_present // 60 if user_id in attended else 0,
+        }
+        for user_id, name in people.items()
+    ]
+    start, end = session.scheduled_start.astimezone(tz), session.scheduled_end.astimezone(tz)
+    return {
+        "id": str(session.pk),
+        "learner": people[session.learner_id],
+        "tutor": people[session.tutor_id],
+        "learner_username": session.learner.username,
+        "tutor_username": session.tutor.username,
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+        "end": end.strftime("%H:%M"),
+        "start_iso": session.scheduled_start.isoformat(),
+        "duration": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
+        "status": gettext(STATUS_LABELS[session.status]),
+        "status_code": session.status,
+        "no_show": ", ".join(item["name"] for item in attendance if not item["joined"])
+        if session.status == STATUS.NO_SHOW
+        else "",
+        "attendance": attendance,
+        "ratings": [{"name": people.get(item.author_id, ""), "rating": item.rating} for item in session.feedback.all()],
+        "can_change": session.status == STATUS.SCHEDULED and session.scheduled_start > now,
+    }
+
+
+def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
+    """
+    The tutor's "Book Next Session" form for the post-session screen, or "" when it does not apply
+    (not the tutor, or the site sends people to a booking system instead).
+    """
+    if not context.get("is_tutor") or context.get("booking_url") or not propose_url:
+        return ""
+    session = context["session"]
+    prefix = f"sr-next-{session.pk}"
+    duration = int((session.scheduled_end - session.scheduled_start).total_seconds() // 60)
+    zone_name = context.get("time_zone") or "UTC"
+    return resources.render(
+        "book_next.html",
+        {
+            **context,
+            "propose_url": propose_url,
+            "when_fields": when_fields(
+                prefix, zone_name, "default" if zone_name == "UTC" else "user", i18n_service, duration
+            ),
+        },
+        i18n_service,
+    )
+
+
+def booking_link(booking_url: str, session: TutoringSession) -> str:
+    """
+    The booking system's page for this pair: ``BOOKING_URL`` with ``course_id``, ``tutor`` (username) and
+    ``session`` added, keeping any query the operator wrote. "" when no booking system is configured.
+    """
+    if not booking_url:
+        return ""
+    parts = urlsplit(booking_url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + [
+        ("course_id", str(session.course_key)),
+        ("tutor", session.tutor.username),
+        ("session", str(session.pk)),
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))
