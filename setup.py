@@ -43,8 +43,6 @@ PACKAGE_DATA = {
     "sessionroom_xblock": ["migrations/*.py"],
 }
 for mapped in MAPPED_FOLDERS:
-    if not os.path.isdir(os.path.join(HERE, mapped)):
-        continue  # e.g. translations/ before the first catalog is compiled: git keeps no empty folders
     dotted = f"sessionroom_xblock.{mapped}"
     PACKAGES.append(dotted)
     PACKAGE_DIR[dotted] = mapped
