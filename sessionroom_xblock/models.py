@@ -44,6 +44,9 @@ class TutoringSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     recording_enabled = models.BooleanField(default=False)
     notes = models.TextField(blank=True, default="")
+    # Bumped on every save of ``notes``: a save names the version it edited, so neither participant
+    # silently overwrites a change they have not seen.
+    notes_version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

@@ -88,6 +88,11 @@ def get_state(access: Access, ctx: ActionContext, payload: dict) -> dict:
 @action("join", writes=True)
 def join_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """Enter the room: the join ticket for the browser and the new state."""
+    return enter(access, ctx, rooms.join)
+
+
+def enter(access: Access, ctx: ActionContext, service) -> dict:
+    """Run a joining service (``rooms.join`` or ``rooms.fall_back``) and answer with its ticket and state."""
     viewer, _other = presenters.participants(access.session, access.role)
     participant = Participant(
         user_id=str(viewer.user_id),
@@ -95,7 +100,7 @@ def join_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
         avatar_url=viewer.avatar_url,
         is_moderator=access.role == ROLE_TUTOR,
     )
-    ticket, snapshot = rooms.join(
+    ticket, snapshot = service(
         access,
         ctx.now,
         ctx.policy,
@@ -140,3 +145,7 @@ def rate(access: Access, ctx: ActionContext, payload: dict) -> dict:
         "created": created,
         "message": ctx.gettext("Thank you for your feedback."),
     }
+
+
+# The live room's actions (signaling, chat, notes, links) register themselves in ACTIONS on import.
+from sessionroom_xblock import live_actions  # noqa: E402,F401
