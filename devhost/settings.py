@@ -50,6 +50,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SESSIONROOM_SQLITE", str(VAR / "devhost.db")),
             "OPTIONS": {"timeout": 20},
+            # A file, not the in-memory default: the browser tests' live server answers two browsers'
+            # parallel requests, and threads sharing one in-memory connection interleave transactions.
+            "TEST": {"NAME": os.environ.get("SESSIONROOM_TEST_SQLITE", str(VAR / "test.db"))},
         }
     }
 
