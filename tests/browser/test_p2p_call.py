@@ -8,6 +8,9 @@ import pytest
 
 from sessionroom_xblock.models import Feedback, TutoringSession
 from tests.browser.conftest import PHONE, assert_accessible, requires_private_network
+from tests.fakes_fixtures import bbb_config
+
+pytest_plugins = ("tests.fakes_fixtures",)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_private_network]
 
@@ -110,8 +113,8 @@ def test_notes_and_links_are_shared(new_page, session):
     learner, tutor = open_pair(new_page, session)
     wait_for_media(learner, tutor)
 
-    tutor.get_by_label("Session notes").fill("Homework: exercises 4-6")
-    tutor.get_by_text("Saved").wait_for()
+    tutor.get_by_role("textbox", name="Session notes").fill("Homework: exercises 4-6")
+    tutor.locator(".sr-notes-status").get_by_text("Saved").wait_for()
     learner.wait_for_function(
         "() => document.querySelector('.sr-notes-input').value === 'Homework: exercises 4-6'", timeout=10_000
     )
@@ -128,3 +131,56 @@ def test_room_on_a_phone_is_accessible(new_page, session):
     learner, tutor = open_pair(new_page, session, viewport=PHONE)
     wait_for_media(learner, tutor)
     assert_accessible(learner, "room-phone")
+
+
+# No direct path: relay-only ICE with no TURN server configured can never connect. -------------------
+
+RELAY_ONLY = """(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config) { return new Native({ ...config, iceTransportPolicy: 'relay' }); };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
+
+
+def p2p_settings(**p2p):
+    return {"DEFAULT_PROVIDER": "p2p", "PROVIDERS": {"p2p": {"ICE_SERVERS": [], **p2p}}}
+
+
+def open_unconnectable_pair(new_page, session):
+    learner, tutor = new_page(), new_page()
+    for page in (learner, tutor):
+        page.add_init_script(RELAY_ONLY)
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    return learner, tutor
+
+
+def test_no_direct_path_and_no_fallback_is_unable_to_connect_with_retry(new_page, session, settings):
+    settings.SESSIONROOM = {**settings.SESSIONROOM, **p2p_settings(FALLBACK="", CONNECT_TIMEOUT_SECONDS=2)}
+    learner, _tutor = open_unconnectable_pair(new_page, session)
+    learner.locator(".sr-alert").get_by_text("Unable to connect.").wait_for()
+    learner.get_by_role("button", name="Retry").wait_for()
+    assert learner.locator(".sessionroom").get_attribute("data-state") == "technical_issues"
+    attendance = session.attendances.get(user=session.learner)
+    assert attendance.last_failure_at is not None
+
+
+def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settings, fake_bbb):
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "DEFAULT_PROVIDER": "p2p",
+        "PROVIDERS": {
+            "p2p": {"ICE_SERVERS": [], "FALLBACK": "bbb", "CONNECT_TIMEOUT_SECONDS": 2},
+            "bbb": bbb_config(fake_bbb),
+        },
+    }
+    learner, tutor = open_unconnectable_pair(new_page, session)
+    for page in (learner, tutor):
+        frame = page.locator(".sr-provider-frame")
+        frame.wait_for(state="visible", timeout=15_000)
+        assert frame.get_attribute("src").startswith(fake_bbb.base_url)
+        assert page.locator(".sr-p2p-controls").is_hidden()
+    session.refresh_from_db()
+    assert session.provider == "bbb"
