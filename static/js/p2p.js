@@ -384,7 +384,7 @@
         devices.filter(function (item) { return item.kind === kinds[kind]; }).forEach(function (item, index) {
           var option = document.createElement("option");
           option.value = item.deviceId;
-          option.textContent = item.label || self.t("Device") + " " + (index + 1);
+          option.textContent = item.label || self.t("Device {number}").replace("{number}", String(index + 1));
           option.selected = item.deviceId === selected;
           select.appendChild(option);
         });

@@ -118,7 +118,6 @@
   Panel.prototype.notesChanged = function () {
     var self = this;
     this.dirty = true;
-    this.status(this.t("Editing…"));
     clearTimeout(this.notesTimer);
     this.notesTimer = setTimeout(function () { self.saveNotes(); }, NOTES_DEBOUNCE_MS);
   };
