@@ -7,6 +7,7 @@ the database at the local server, which is how the suite runs on MariaDB, Open e
 import os
 from pathlib import Path
 
+import django
 from workbench.settings import *  # noqa: F403
 from workbench.settings import INSTALLED_APPS, MIDDLEWARE, WORKBENCH
 
@@ -45,11 +46,17 @@ elif _DB == "postgresql":
         }
     }
 else:
+    # Two browsers write at once (signaling, heartbeats): a transaction that starts as a reader and then
+    # writes fails at once with "database is locked"; taking the write lock up front makes it wait instead.
+    _SQLITE_IMMEDIATE = {"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {}
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SESSIONROOM_SQLITE", str(VAR / "devhost.db")),
-            "OPTIONS": {"timeout": 20},
+            "OPTIONS": {"timeout": 20, **_SQLITE_IMMEDIATE},
+            # A file, not the in-memory default: the browser tests' live server answers two browsers'
+            # parallel requests, and threads sharing one in-memory connection interleave transactions.
+            "TEST": {"NAME": os.environ.get("SESSIONROOM_TEST_SQLITE", str(VAR / "test.db"))},
         }
     }
 

@@ -53,6 +53,9 @@ class TutoringSession(models.Model):
     # reads only rows whose moment has come, through ``sr_reminder_due``. None: nothing left to remind.
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True, default="")
+    # Bumped on every save of ``notes``: a save names the version it edited, so neither participant
+    # silently overwrites a change they have not seen.
+    notes_version = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

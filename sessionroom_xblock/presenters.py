@@ -30,8 +30,8 @@ SCREEN_OF_STATE = {
     lifecycle.State.NO_SHOW: "post",
     lifecycle.State.CANCELLED: "post",
 }
-CSS_FILES = ("static/css/sessionroom.css",)
-JS_FILES = ("static/js/sessionroom.js",)
+CSS_FILES = ("static/css/sessionroom.css", "static/css/room.css")
+JS_FILES = ("static/js/sessionroom.js", "static/js/p2p.js", "static/js/panel.js")
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,11 @@ def get_state(access: Access, ctx: ActionContext, payload: dict) -> dict:
 @action("join", writes=True)
 def join_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """Enter the room: the join ticket for the browser and the new state."""
+    return enter(access, ctx, rooms.join)
+
+
+def enter(access: Access, ctx: ActionContext, service) -> dict:
+    """Run a joining service (``rooms.join`` or ``rooms.fall_back``) and answer with its ticket and state."""
     viewer, _other = presenters.participants(access.session, access.role)
     participant = Participant(
         user_id=str(viewer.user_id),
@@ -92,7 +97,7 @@ def join_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
         avatar_url=viewer.avatar_url,
         is_moderator=access.role == ROLE_TUTOR,
     )
-    ticket, snapshot = rooms.join(
+    ticket, snapshot = service(
         access,
         ctx.now,
         ctx.policy,
@@ -139,5 +144,6 @@ def rate(access: Access, ctx: ActionContext, payload: dict) -> dict:
     }
 
 
-# The tutor's "Book Next Session" lives with the other scheduling actions; importing it registers it here.
-from sessionroom_xblock import staff_actions  # noqa: E402, F401
+# Actions that live with their own concern register themselves in ACTIONS on import: the tutor's
+# "Book Next Session" with the scheduling actions, and the live room's signaling, chat, notes and links.
+from sessionroom_xblock import live_actions, staff_actions  # noqa: E402, F401

@@ -223,6 +223,27 @@ def join(
     return ticket, after
 
 
+def fall_back(
+    access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics, **join_args
+) -> tuple[JoinTicket, lifecycle.Snapshot]:
+    """
+    The direct (p2p) connection could not be made in time: move the session to the media server named as
+    the p2p provider's ``FALLBACK`` and join that room instead.
+
+    The switch is recorded on the session, so the other participant's fallback (and any later rejoin)
+    lands in the same room. Without a fallback the caller gets "Unable to connect." (409).
+    """
+    require_participant(access)
+    session = access.session
+    fallback = ((setting("PROVIDERS") or {}).get("p2p") or {}).get("FALLBACK", "")
+    if not fallback or fallback == "p2p":
+        raise errors.RoomError(409, "no_fallback", errors.CONNECTION_FAILED)
+    if session.provider in ("", "p2p"):
+        TutoringSession.objects.filter(pk=session.pk, provider=session.provider).update(provider=fallback)
+        session.refresh_from_db(fields=["provider"])
+    return join(access, now, policy, analytics, **join_args)
+
+
 def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
     """The browser is still in the room: refresh presence and return the new state."""
     require_participant(access)

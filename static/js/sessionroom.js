@@ -48,9 +48,24 @@
     this.timers = [];
     this.receivedAt = Date.now();
     this.inRoom = false;
+    this.parts = [];
   }
 
   SessionRoom.prototype.$ = function (selector) { return this.root.querySelector(selector); };
+
+  /* Event bindings a room part (p2p call, side panel) can drop all at once when it stops. */
+  SessionRoom.prototype.listener = function () {
+    var bound = [];
+    return {
+      on: function (target, type, handler) {
+        if (target) { target.addEventListener(type, handler); bound.push([target, type, handler]); }
+      },
+      off: function () {
+        bound.forEach(function (item) { item[0].removeEventListener(item[1], item[2]); });
+        bound = [];
+      }
+    };
+  };
 
   SessionRoom.prototype.call = function (action, body) {
     var payload = Object.assign({ session: this.sessionId }, body || {});
@@ -64,6 +79,8 @@
     this.render(this.state);
     this.timers.push(setInterval(function () { self.tick(); }, 1000));
     this.schedulePoll();
+    // Back in a room this participant is still in (a reload, a second tab): rejoin at once.
+    if (this.state.screen === "room" && this.state.can_join) { this.join(); }
     window.addEventListener("pagehide", function () { self.leaveOnClose(); });
   };
 
@@ -126,7 +143,7 @@
     var cancelled = this.$(".sr-cancelled");
     if (cancelled) { cancelled.hidden = state.state !== "cancelled"; }
     this.renderRecording(state.recording || {});
-    if (state.screen !== "room") { this.inRoom = false; }
+    if (state.screen !== "room") { this.inRoom = false; this.teardown(); }
     if (!previous || previous.state !== state.state) { this.announce(state.waiting_for || state.status_label); }
     this.tick();
   };
@@ -192,16 +209,30 @@
   };
 
   SessionRoom.prototype.enterRoom = function (ticket) {
+    this.root.setAttribute("data-room-kind", ticket.kind);
     var frame = this.$(".sr-provider-frame");
     if (ticket.kind === "iframe" && frame) {
       frame.hidden = false;
       frame.src = ticket.url;
     }
+    if (ticket.kind === "p2p" && window.SessionRoomP2P) { this.parts.push(window.SessionRoomP2P.start(this, ticket.config)); }
+    if (!this.panel && window.SessionRoomPanel) {
+      this.panel = window.SessionRoomPanel.start(this);
+      this.parts.push(this.panel);
+    }
+  };
+
+  /* Stop what runs only in the room (media, signaling, panel polling). */
+  SessionRoom.prototype.teardown = function () {
+    this.parts.forEach(function (part) { part.stop(); });
+    this.parts = [];
+    this.panel = null;
   };
 
   SessionRoom.prototype.leave = function () {
     var self = this;
     this.inRoom = false;
+    this.teardown();
     return this.call("leave").then(function (result) {
       if (result.ok) { self.render(result.data); }
     });

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 def only_loopback() -> bool:
-    """True inside a network namespace whose only interface is ``lo`` (WebRTC then stays on loopback)."""
+    """
+    True inside a network namespace whose only interface is ``lo`` (WebRTC then stays on loopback).
+
+    Asks the kernel for this process's interfaces: ``/sys/class/net`` shows the namespace sysfs was
+    mounted in, which under a plain ``unshare -n`` is still the host's.
+    """
     try:
-        return sorted(os.listdir("/sys/class/net")) == ["lo"]
+        return [name for _index, name in socket.if_nameindex()] == ["lo"]
     except OSError:
         return False
 

@@ -1,0 +1,253 @@
+"""The live room's actions: WebRTC signaling for the p2p provider, text chat, shared notes, resource links.
+
+Signaling is short-polled rather than long-polled: an LMS runs a fixed pool of synchronous workers, and a
+request parked for seconds per participant would take one of them away from everybody else. The browser
+polls quickly only while a connection is being set up (see ``static/js/p2p.js``).
+
+Every write is bounded (size, count, and a per-sender rate through the cache) because both participants'
+browsers can send anything.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+
+from sessionroom_xblock import compat, errors, rooms
+from sessionroom_xblock.models import ChatMessage, ResourceLink, SignalMessage, TutoringSession
+from sessionroom_xblock.room_api import ActionContext, action, enter
+from sessionroom_xblock.rooms import ROLE_TUTOR, Access
+
+SIGNAL_KINDS = ("hello", "offer", "answer", "candidate", "bye")
+SIGNAL_MAX_BYTES = 16 * 1024
+#: Signaling messages nobody read within this time belong to a call attempt that is over.
+SIGNAL_TTL = timedelta(minutes=5)
+SIGNAL_BATCH = 50
+CHAT_MAX_LENGTH = 2000
+CHAT_BATCH = 100
+NOTES_MAX_LENGTH = 20_000
+LINK_TITLE_MAX_LENGTH = 200
+LINK_URL_MAX_LENGTH = 1000
+LINKS_PER_SESSION = 50
+#: Messages per second per sender and kind of write. ICE gathering sends a burst of candidates.
+RATE_LIMITS = {"signal": 20, "chat": 5, "notes": 5, "link": 2}
+
+
+def check_rate(scope: str, access: Access, ctx: ActionContext) -> None:
+    """Refuse with 429 once the sender has written ``RATE_LIMITS[scope]`` times in the current second."""
+    second = int(ctx.now.timestamp())
+    key = f"sessionroom:rate:{scope}:{access.session.pk}:{ctx.viewer.user_id}:{second}"
+    cache.add(key, 0, timeout=5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: this is the first write of a new window
+        cache.set(key, 1, timeout=5)
+        count = 1
+    if count > RATE_LIMITS[scope]:
+        raise errors.RoomError(
+            429, "rate_limited", errors.gettext_noop("Too many messages. Wait a moment."), retry_after=1
+        )
+
+
+def require_open(access: Access) -> None:
+    """Signaling and chat need a session that has not been closed."""
+    if access.session.status not in TutoringSession.OPEN_STATUSES:
+        raise errors.session_ended()
+
+
+def viewer_id(access: Access) -> int:
+    """The participant's user id (staff read as the learner does)."""
+    return access.session.tutor_id if access.role == ROLE_TUTOR else access.session.learner_id
+
+
+def other_id(access: Access) -> int:
+    """The other participant's user id."""
+    return access.session.other_participant_id(viewer_id(access))
+
+
+def cursor_of(payload: dict) -> int:
+    """The client's read position: the id of the last message it has, 0 for none."""
+    cursor = payload.get("cursor", 0)
+    if isinstance(cursor, bool) or not isinstance(cursor, int) or cursor < 0:
+        raise errors.invalid(errors.gettext_noop("The cursor must be a message id."), "cursor")
+    return cursor
+
+
+def text_of(payload: dict, name: str, limit: int, *, required: bool = True) -> str:
+    """A stripped text field of at most ``limit`` characters."""
+    value = payload.get(name, "")
+    if not isinstance(value, str):
+        raise errors.invalid(errors.gettext_noop("This field must be text."), name)
+    value = value.strip()
+    if required and not value:
+        raise errors.invalid(errors.gettext_noop("This field cannot be empty."), name)
+    if len(value) > limit:
+        raise errors.invalid(errors.gettext_noop("This text is too long."), name)
+    return value
+
+
+# Signaling --------------------------------------------------------------------------------------------
+
+
+@action("signal_send", writes=True)
+def signal_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """
+    Queue one signaling message for the other participant: ``{"kind": ..., "data": {...}}``.
+
+    ``hello`` starts a call attempt over: it clears whatever both browsers had queued for an earlier
+    attempt (an offer for a page that has since reloaded would only confuse the new one).
+    """
+    require_open(access)
+    kind = payload.get("kind")
+    if kind not in SIGNAL_KINDS:
+        raise errors.invalid(errors.gettext_noop("Unknown signaling message."), "kind")
+    data = json.dumps(payload.get("data"), separators=(",", ":"))
+    if len(data.encode()) > SIGNAL_MAX_BYTES:
+        raise errors.invalid(errors.gettext_noop("The signaling message is too large."), "data")
+    check_rate("signal", access, ctx)
+    with transaction.atomic():
+        if kind == "hello":
+            SignalMessage.objects.filter(session=access.session).delete()
+        message = SignalMessage.objects.create(
+            session=access.session, sender_id=viewer_id(access), kind=kind, payload=data
+        )
+    return {"id": message.id}
+
+
+@action("signal_poll", writes=True)
+def signal_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """
+    The other participant's messages after ``cursor``, oldest first. Three queries.
+
+    Reading with a cursor acknowledges everything up to it, so those rows (and any left over from
+    attempts older than ``SIGNAL_TTL``) are deleted: the table only holds calls being set up.
+    """
+    require_open(access)
+    cursor = cursor_of(payload)
+    sender = other_id(access)
+    mine = SignalMessage.objects.filter(session=access.session)
+    mine.filter(Q(sender_id=sender, id__lte=cursor) | Q(created__lt=ctx.now - SIGNAL_TTL)).delete()
+    rows = list(mine.filter(sender_id=sender, id__gt=cursor).order_by("id")[:SIGNAL_BATCH])
+    return {
+        "messages": [{"id": row.id, "kind": row.kind, "data": json.loads(row.payload)} for row in rows],
+        "cursor": rows[-1].id if rows else cursor,
+    }
+
+
+@action("fallback", writes=True)
+def fallback(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """The direct connection failed: join the configured media-server room instead (ticket + state)."""
+    return enter(access, ctx, rooms.fall_back)
+
+
+# Chat -------------------------------------------------------------------------------------------------
+
+
+@action("chat_send", writes=True)
+def chat_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """Post a chat line (1-2000 characters); the sender reads it back through ``chat_poll``."""
+    require_open(access)
+    text = text_of(payload, "text", CHAT_MAX_LENGTH)
+    check_rate("chat", access, ctx)
+    message = ChatMessage.objects.create(session=access.session, sender_id=viewer_id(access), text=text)
+    return {"id": message.id}
+
+
+@action("chat_poll", writes=False)
+def chat_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """
+    Chat lines after ``cursor`` (both people's, oldest first), plus the notes version and the number of
+    shared links, so one poll tells the side panel whether notes or links need fetching. Three queries.
+    """
+    cursor = cursor_of(payload)
+    rows = list(ChatMessage.objects.filter(session=access.session, id__gt=cursor).order_by("id")[:CHAT_BATCH])
+    me = viewer_id(access)
+    names = {access.session.learner_id: access.session.learner, access.session.tutor_id: access.session.tutor}
+    return {
+        "messages": [
+            {
+                "id": row.id,
+                "text": row.text,
+                "mine": row.sender_id == me,
+                "sender": _name(names.get(row.sender_id)),
+                "created": row.created.isoformat(),
+            }
+            for row in rows
+        ],
+        "cursor": rows[-1].id if rows else cursor,
+        "more": len(rows) == CHAT_BATCH,
+        "notes_version": access.session.notes_version,
+        "links": ResourceLink.objects.filter(session=access.session).count(),
+    }
+
+
+def _name(user) -> str:
+    return compat.user_full_name(user) if user is not None else ""
+
+
+# Notes ------------------------------------------------------------------------------------------------
+
+
+@action("notes_get", writes=False)
+def notes_get(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """The shared note and its version (readable after the session too)."""
+    return {"text": access.session.notes, "version": access.session.notes_version}
+
+
+@action("notes_save", writes=True)
+def notes_save(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """
+    Save the shared note edited from ``version``. If the other person saved in between, nothing is
+    written and the answer is 409 with their text and version: the browser shows it instead of
+    overwriting a change its user has not seen.
+    """
+    text = text_of(payload, "text", NOTES_MAX_LENGTH, required=False)
+    version = payload.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise errors.invalid(errors.gettext_noop("The notes version is missing."), "version")
+    check_rate("notes", access, ctx)
+    saved = TutoringSession.objects.filter(pk=access.session.pk, notes_version=version).update(
+        notes=text, notes_version=F("notes_version") + 1
+    )
+    if not saved:
+        current = TutoringSession.objects.values("notes", "notes_version").get(pk=access.session.pk)
+        raise errors.RoomError(
+            409,
+            "conflict",
+            errors.gettext_noop("The other participant changed the notes. Their version is shown."),
+            text=current["notes"],
+            version=current["notes_version"],
+        )
+    return {"text": text, "version": version + 1}
+
+
+# Resource links ---------------------------------------------------------------------------------------
+
+
+@action("links_get", writes=False)
+def links_get(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """Links the tutor shared during the session (the author's links are in the page already)."""
+    rows = ResourceLink.objects.filter(session=access.session).order_by("id")
+    return {"links": [{"id": row.id, "title": row.title, "url": row.url} for row in rows]}
+
+
+@action("link_add", writes=True)
+def link_add(access: Access, ctx: ActionContext, payload: dict) -> dict:
+    """The tutor shares a link: a title and an absolute http(s) URL."""
+    if access.role != ROLE_TUTOR:
+        raise errors.RoomError(403, "tutor_only", errors.gettext_noop("Only the tutor can add links."))
+    title = text_of(payload, "title", LINK_TITLE_MAX_LENGTH)
+    url = text_of(payload, "url", LINK_URL_MAX_LENGTH)
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise errors.invalid(errors.gettext_noop("Enter a link that starts with https:// or http://."), "url")
+    check_rate("link", access, ctx)
+    if ResourceLink.objects.filter(session=access.session).count() >= LINKS_PER_SESSION:
+        raise errors.invalid(errors.gettext_noop("This session has too many links."), "url")
+    link = ResourceLink.objects.create(session=access.session, added_by_id=viewer_id(access), title=title, url=url)
+    return {"id": link.id, "title": link.title, "url": link.url}

@@ -1,0 +1,186 @@
+"""The built-in peer-to-peer room in two real browsers: media flows both ways, chat, controls, leave, rejoin.
+
+The learner uses the course unit (workbench), the tutor the direct page, as they would from a reminder
+email. WebRTC must stay on loopback, so these tests run inside a private network namespace (see conftest).
+"""
+
+import pytest
+
+from sessionroom_xblock.models import Feedback, TutoringSession
+from tests.browser.conftest import PHONE, assert_accessible, requires_private_network
+from tests.fakes_fixtures import bbb_config
+
+pytest_plugins = ("tests.fakes_fixtures",)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_private_network]
+
+DECODED_FRAMES = """() => {
+  const video = document.querySelector('.sr-remote');
+  return Boolean(video && video.srcObject && video.getVideoPlaybackQuality().totalVideoFrames > 0);
+}"""
+
+
+def open_pair(new_page, session, viewport=None):
+    """Learner in the course unit, tutor on the direct page, both past the pre-join screen."""
+    size = {"viewport": viewport} if viewport else {}
+    learner, tutor = new_page(**size), new_page(**size)
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    return learner, tutor
+
+
+def wait_for_media(*pages):
+    for page in pages:
+        page.wait_for_function(DECODED_FRAMES, timeout=20_000)
+
+
+def say(sender, receiver, text):
+    sender.get_by_label("Message", exact=True).fill(text)
+    sender.get_by_role("button", name="Send").click()
+    receiver.locator(".sr-chat-log").get_by_text(text).wait_for()
+    sender.locator(".sr-chat-log").get_by_text(text).wait_for()
+
+
+def test_call_connects_chats_and_ends_for_both(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+
+    say(learner, tutor, "Hello from Ana")
+    say(tutor, learner, "Hi Ana, shall we start with exercise 3?")
+    # An incoming line is announced through the live region.
+    assert "Hi Ana" in learner.locator(".sr-live").text_content()
+
+    assert_accessible(learner, "room-desktop")
+    assert_accessible(tutor, "room-direct-desktop", context=None)
+
+    tutor.get_by_role("button", name="Leave session").click()
+    for page in (tutor, learner):
+        page.get_by_role("heading", name="Session Ended").wait_for()
+    session.refresh_from_db()
+    assert session.status == TutoringSession.Status.COMPLETED
+
+    learner.locator("label[for$='-4']").click()
+    learner.get_by_label("Optional comment").fill("Clear explanations.")
+    learner.get_by_role("button", name="Submit").click()
+    learner.get_by_text("Thank you for your feedback.").wait_for()
+    feedback = Feedback.objects.get(session=session, author=session.learner)
+    assert (feedback.rating, feedback.comment) == (4, "Clear explanations.")
+
+
+def test_controls_toggle_with_accessible_names(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+
+    mute = learner.get_by_role("button", name="Mute microphone")
+    mute.click()
+    unmute = learner.get_by_role("button", name="Unmute microphone")
+    assert unmute.get_attribute("aria-pressed") == "true"
+    assert learner.evaluate("() => document.querySelector('.sr-self') !== null")
+    unmute.click()
+    assert learner.get_by_role("button", name="Mute microphone").get_attribute("aria-pressed") == "false"
+
+    learner.get_by_role("button", name="Turn camera off").click()
+    assert learner.get_by_role("button", name="Turn camera on").get_attribute("aria-pressed") == "true"
+
+    settings = learner.get_by_role("button", name="Settings")
+    settings.click()
+    assert settings.get_attribute("aria-expanded") == "true"
+    learner.get_by_role("group", name="Device settings").get_by_label("Camera").wait_for()
+    assert learner.locator(".sr-room-camera option").count() >= 1
+
+    chat = learner.get_by_role("button", name="Chat")
+    chat.click()
+    assert chat.get_attribute("aria-expanded") == "false"
+    assert learner.locator(".sr-panel").is_hidden()
+    chat.click()
+    assert learner.get_by_label("Message", exact=True).evaluate("el => el === document.activeElement")
+
+    for name in ("Share screen", "Picture-in-picture", "Leave session"):
+        assert learner.get_by_role("button", name=name).count() == 1
+
+
+def test_rejoin_after_reload_reconnects(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+    learner.reload()  # the page comes back in the room and rejoins; "hello" makes the tutor start over
+    wait_for_media(learner, tutor)
+    say(tutor, learner, "Welcome back")
+
+
+def test_notes_and_links_are_shared(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+
+    tutor.get_by_role("textbox", name="Session notes").fill("Homework: exercises 4-6")
+    tutor.locator(".sr-notes-status").get_by_text("Saved").wait_for()
+    learner.wait_for_function(
+        "() => document.querySelector('.sr-notes-input').value === 'Homework: exercises 4-6'", timeout=10_000
+    )
+    assert TutoringSession.objects.get(pk=session.pk).notes == "Homework: exercises 4-6"
+
+    assert learner.get_by_label("Link title").count() == 0  # only the tutor adds links
+    tutor.get_by_label("Link title").fill("Worksheet")
+    tutor.get_by_label("Link address").fill("https://example.org/worksheet.pdf")
+    tutor.get_by_role("button", name="Add link").click()
+    learner.get_by_role("link", name="Worksheet").wait_for(timeout=10_000)
+
+
+def test_room_on_a_phone_is_accessible(new_page, session):
+    learner, tutor = open_pair(new_page, session, viewport=PHONE)
+    wait_for_media(learner, tutor)
+    assert_accessible(learner, "room-phone")
+
+
+# No direct path: relay-only ICE with no TURN server configured can never connect. -------------------
+
+RELAY_ONLY = """(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config) { return new Native({ ...config, iceTransportPolicy: 'relay' }); };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
+
+
+def p2p_settings(**p2p):
+    return {"DEFAULT_PROVIDER": "p2p", "PROVIDERS": {"p2p": {"ICE_SERVERS": [], **p2p}}}
+
+
+def open_unconnectable_pair(new_page, session):
+    learner, tutor = new_page(), new_page()
+    for page in (learner, tutor):
+        page.add_init_script(RELAY_ONLY)
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    return learner, tutor
+
+
+def test_no_direct_path_and_no_fallback_is_unable_to_connect_with_retry(new_page, session, settings):
+    settings.SESSIONROOM = {**settings.SESSIONROOM, **p2p_settings(FALLBACK="", CONNECT_TIMEOUT_SECONDS=2)}
+    learner, _tutor = open_unconnectable_pair(new_page, session)
+    learner.locator(".sr-alert").get_by_text("Unable to connect.").wait_for()
+    learner.get_by_role("button", name="Retry").wait_for()
+    assert learner.locator(".sessionroom").get_attribute("data-state") == "technical_issues"
+    attendance = session.attendances.get(user=session.learner)
+    assert attendance.last_failure_at is not None
+
+
+def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settings, fake_bbb):
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "DEFAULT_PROVIDER": "p2p",
+        "PROVIDERS": {
+            "p2p": {"ICE_SERVERS": [], "FALLBACK": "bbb", "CONNECT_TIMEOUT_SECONDS": 2},
+            "bbb": bbb_config(fake_bbb),
+        },
+    }
+    learner, tutor = open_unconnectable_pair(new_page, session)
+    for page in (learner, tutor):
+        frame = page.locator(".sr-provider-frame")
+        frame.wait_for(state="visible", timeout=15_000)
+        assert frame.get_attribute("src").startswith(fake_bbb.base_url)
+        assert page.locator(".sr-p2p-controls").is_hidden()
+    session.refresh_from_db()
+    assert session.provider == "bbb"
