@@ -109,3 +109,14 @@ def initials_color(user_id) -> str:
     """A stable, readable avatar background for users without a profile image."""
     palette = ("#1f5f8b", "#7a3e9d", "#2d6a4f", "#9c4221", "#3c4a9e", "#8a2846")
     return palette[int(hashlib.sha256(str(user_id).encode()).hexdigest(), 16) % len(palette)]
+
+
+def course_staff_emails(course_key) -> list[str]:
+    """Addresses of the course's staff and instructors in the platform; Django staff elsewhere."""
+    try:
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole  # noqa: PLC0415
+    except ImportError:
+        users = get_user_model().objects.filter(is_staff=True, is_active=True)
+    else:  # pragma: no cover - platform only
+        users = [*CourseStaffRole(course_key).users_with_role(), *CourseInstructorRole(course_key).users_with_role()]
+    return sorted({user.email for user in users if user.email})

@@ -140,3 +140,6 @@ def rate(access: Access, ctx: ActionContext, payload: dict) -> dict:
         "created": created,
         "message": ctx.gettext("Thank you for your feedback."),
     }
+
+
+from sessionroom_xblock import ui_actions  # noqa: E402, F401 - registers its actions in ACTIONS
