@@ -74,7 +74,6 @@
   SessionRoom.prototype.start = function () {
     var self = this;
     if (!this.root || !this.sessionId) { return; }
-    if (this.isDirect && this.params.get("left") && this.tellParentWeLeft()) { return; }
     this.bind();
     this.autoHideControls();
     if (this.devices) { this.devices.bind(); }
@@ -97,26 +96,7 @@
     if (left && this.state.viewer_present) { this.leave(); }
   };
 
-  /* BBB has no postMessage API: after its own Leave it loads our page (logoutURL) inside the frame.
-   * That page tells the room around it, which then leaves, and shows nothing else. */
-  SessionRoom.prototype.tellParentWeLeft = function () {
-    var parent = window.parent;
-    try {
-      if (parent === window || parent.location.origin !== window.location.origin) { return false; }
-    } catch (error) {
-      return false;
-    }
-    var type = this.params.get("errors") ? "sessionroom:failed" : "sessionroom:left";
-    parent.postMessage({ type: type, session: this.sessionId }, window.location.origin);
-    this.showOnly(".sr-left-note");
-    return true;
-  };
-
-  SessionRoom.prototype.showOnly = function (selector) {
-    var parts = this.root.children;
-    for (var i = 0; i < parts.length; i += 1) { parts[i].hidden = !parts[i].matches(selector); }
-  };
-
+  /* Messages from our own page in the provider's frame (page.html, after BBB's logoutURL). */
   SessionRoom.prototype.onFrameMessage = function (event) {
     var frame = this.$(".sr-provider-frame");
     var data = event.data || {};

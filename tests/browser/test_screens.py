@@ -14,7 +14,10 @@ NotAllowedError. Our code is never mocked.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -36,6 +39,12 @@ def workbench(session, username="learner") -> str:
 
 def attendance(session, user) -> Attendance | None:
     return Attendance.objects.filter(session=session, user=user).first()
+
+
+def leave(page) -> None:
+    """Leave before the test ends: a leave sent on close could reach the next test's fresh database."""
+    page.get_by_role("button", name="Leave session").click()
+    expect(page.locator(".sr-post")).to_be_visible()
 
 
 @pytest.fixture
@@ -99,6 +108,7 @@ def test_device_check_with_fake_devices(new_page, session):
     expect(page.get_by_role("button", name="Leave session")).to_be_visible()
     # The camera is released for the room (the p2p call or the provider's frame opens its own).
     page.wait_for_function("() => document.querySelector('.sr-preview').srcObject === null")
+    leave(page)
 
 
 def test_permission_denied_shows_the_message_and_joins_listen_only(denying_browser, live_server, session):
@@ -115,6 +125,7 @@ def test_permission_denied_shows_the_message_and_joins_listen_only(denying_brows
         join.click()
         expect(page.get_by_role("button", name="Leave session")).to_be_visible()
         assert attendance(session, session.learner).joined_at is not None
+        leave(page)
     finally:
         context.close()
 
@@ -180,6 +191,7 @@ def test_frame_that_never_loads_then_retry(new_page, bbb_settings, learner, tuto
     page.wait_for_timeout(2500)  # past the frame timeout: a loaded room stays
     expect(page.locator(".sr-provider-frame")).to_be_visible()
     assert_accessible(page, f"room-iframe-{suffix}")
+    leave(page)
 
 
 def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, session, learner):
@@ -195,6 +207,7 @@ def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, ses
     assert attendance(session, learner).left_at is not None
     page.get_by_role("button", name="Rejoin").click()
     expect(room.locator("#status")).to_contain_text("In the meeting")
+    leave(page)
 
 
 # Live states, leaving ------------------------------------------------------------------------------
@@ -251,6 +264,7 @@ def test_direct_page_leave_on_close_and_join_link(new_page, session, learner):
     page.goto(f"/sessionroom/session/{session.pk}/?join=1")
     expect(page.get_by_role("button", name="Leave session")).to_be_visible()
     assert attendance(session, learner).joined_at == joined_at  # the same attendance, not a second join
+    leave(page)
 
 
 # Post-session ----------------------------------------------------------------------------------------
@@ -276,12 +290,9 @@ def test_rating_by_keyboard(new_page, learner, tutor, viewport, suffix):
     expect(result).to_have_text("Choose a rating from 1 to 5 stars.")  # the server's 400, shown
     assert "sr-error" in result.get_attribute("class")
 
-    page.get_by_role("link", name="Back to Dashboard").focus()
-    page.keyboard.press("Shift+Tab")  # walk back to the form the way a keyboard user would
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
-    assert page.evaluate("document.activeElement.name") == "rating"
+    page.get_by_role("heading", name="Session Ended").focus()
+    page.keyboard.press("Tab")  # into the radio group, on its first star
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value]") == ["rating", "1"]
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
@@ -326,19 +337,43 @@ def test_reschedule_request_without_booking_page(new_page, session, mailoutbox):
 # Nested frames ---------------------------------------------------------------------------------------
 
 
-def test_open_in_a_new_tab_inside_a_frame_without_screen_sharing(new_page, live_server, session):
+@pytest.fixture
+def other_site():
+    """Serve one HTML page from another site on loopback (a real server: Chromium's Private Network Access
+    blocks a page that Playwright fulfilled from framing a loopback address)."""
+    pages = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            """Quiet."""
+
+        def do_GET(self):
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield pages, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_open_in_a_new_tab_inside_a_frame_without_screen_sharing(new_page, live_server, other_site, session):
     """The Learning MFE's unit frame allows camera and microphone but not display-capture."""
-    page = new_page()
-    inner = f"{live_server.url}/sessionroom/session/{session.pk}/?student=learner"
-    page.route(
-        "http://mfe.test/unit",
-        lambda route: route.fulfill(
-            content_type="text/html",
-            body=f'<!doctype html><title>Unit</title><iframe src="{inner}" allow="camera; microphone"'
-            ' style="width:1200px;height:800px" title="Unit"></iframe>',
-        ),
+    pages, origin = other_site
+    host = urlsplit(live_server.url).hostname
+    ours = live_server.url if host != "127.0.0.1" else live_server.url.replace(host, "localhost", 1)
+    pages["/unit"] = (
+        f'<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
+        f' src="{ours}/sessionroom/session/{session.pk}/?student=learner" style="width:1200px;height:800px">'
+        "</iframe></html>"
     )
-    page.goto("http://mfe.test/unit")
+    page = new_page()
+    page.goto(origin + "/unit")
     unit = page.frame_locator("iframe")
     expect(unit.get_by_text("Screen sharing is not available inside this page.")).to_be_visible()
     link = unit.get_by_role("link", name="Open in a new tab")
