@@ -379,3 +379,43 @@ def test_open_in_a_new_tab_inside_a_frame_without_screen_sharing(new_page, live_
     link = unit.get_by_role("link", name="Open in a new tab")
     assert link.get_attribute("href") == f"/sessionroom/session/{session.pk}/"
     assert link.get_attribute("target") == "_blank"
+
+
+# Mobile --------------------------------------------------------------------------------------------
+
+
+def box(page, selector):
+    return page.locator(selector).bounding_box()
+
+
+def test_phone_room_fills_the_screen_and_controls_hide_when_idle(new_page, session):
+    page = new_page(viewport=PHONE)
+    page.goto(workbench(session))
+    page.get_by_role("button", name="Join Session").click()
+    leave_button = page.get_by_role("button", name="Leave session")
+    expect(leave_button).to_be_visible()
+    room = box(page, ".sessionroom")
+    assert (room["x"], room["y"], room["width"], room["height"]) == (0, 0, PHONE["width"], PHONE["height"])
+    remote, own = box(page, ".sr-remote"), box(page, ".sr-self")
+    assert own["y"] >= remote["y"] + remote["height"] - 1 and own["width"] == remote["width"]  # portrait: stacked
+    assert_accessible(page, "room-p2p-phone")
+
+    controls = page.locator(".sr-controls")
+    expect(page.locator(".sessionroom")).to_have_class(re.compile(r"\bsr-idle\b"), timeout=7000)
+    page.wait_for_timeout(400)  # the slide-out transition
+    assert box(page, ".sr-controls")["y"] >= PHONE["height"] - 1  # moved off screen
+    page.mouse.click(PHONE["width"] / 2, PHONE["height"] / 3)  # a tap on the video brings them back
+    expect(page.locator(".sessionroom")).not_to_have_class(re.compile(r"\bsr-idle\b"))
+    expect(controls).to_be_in_viewport()
+
+    expect(page.locator(".sessionroom")).to_have_class(re.compile(r"\bsr-idle\b"), timeout=7000)
+    leave_button.focus()  # a keyboard user tabbing in brings them back, and they stay while focused
+    expect(page.locator(".sessionroom")).not_to_have_class(re.compile(r"\bsr-idle\b"))
+    page.wait_for_timeout(4500)
+    expect(page.locator(".sessionroom")).not_to_have_class(re.compile(r"\bsr-idle\b"))
+
+    page.set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})  # landscape
+    remote, own = box(page, ".sr-remote"), box(page, ".sr-self")
+    assert own["x"] >= remote["x"] + remote["width"] - 1 and abs(own["y"] - remote["y"]) < 1  # side by side
+    assert_accessible(page, "room-p2p-phone-landscape")
+    leave(page)
