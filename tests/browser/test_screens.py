@@ -150,6 +150,18 @@ def test_early_countdown(new_page, learner, tutor, viewport, suffix):
     assert_accessible(page, f"early-{suffix}")
 
 
+def test_join_opens_when_the_countdown_ends_without_reload(new_page, learner, tutor):
+    session = make_session(learner, tutor, start=timezone.now() + timedelta(minutes=15, seconds=4))
+    page = new_page()
+    page.goto(workbench(session))
+    join = page.get_by_role("button", name="Join Session")
+    expect(join).to_be_disabled()
+    expect(page.locator(".sr-countdown-value")).to_have_text(re.compile(r"^0:0[0-4]$"))
+    expect(join).to_be_enabled(timeout=10_000)
+    expect(page.locator(".sr-countdown")).to_be_hidden()
+    expect(page.locator(".sr-status-label")).to_have_text("Ready to join")
+
+
 @pytest.mark.parametrize("viewport,suffix", VIEWPORTS)
 def test_no_show(new_page, learner, tutor, viewport, suffix):
     session = make_session(learner, tutor, start=timezone.now() - timedelta(minutes=20))
@@ -192,6 +204,17 @@ def test_frame_that_never_loads_then_retry(new_page, bbb_settings, learner, tuto
     expect(page.locator(".sr-provider-frame")).to_be_visible()
     assert_accessible(page, f"room-iframe-{suffix}")
     leave(page)
+
+
+def test_provider_down_shows_the_spec_message_and_join_stays_available(new_page, bbb_settings, learner, tutor):
+    bbb_settings.down = True
+    session = make_session(learner, tutor, provider="bbb")
+    page = new_page()
+    page.goto(workbench(session))
+    page.get_by_role("button", name="Join Session").click()
+    expect(page.get_by_role("alert")).to_have_text("Video service unavailable. Try again.", timeout=10_000)
+    expect(page.get_by_role("button", name="Join Session")).to_be_enabled()
+    assert attendance(session, learner) is None  # nothing recorded: the provider failed first
 
 
 def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, session, learner):
