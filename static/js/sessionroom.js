@@ -55,7 +55,6 @@
     this.receivedAt = Date.now();
     this.inRoom = false;
     this.hasLeft = false;
-    this.handedOff = false;
     this.directUrl = this.root.getAttribute("data-direct-url");
     this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
     this.params = new URLSearchParams(window.location.search);
@@ -125,6 +124,7 @@
       reason = this.t("Screen sharing is not available inside this page.");
     }
     this.$(".sr-newtab-reason").textContent = reason;
+    // The room's own controls read this to explain, not offer, what the frame cannot do (e.g. screen share).
     this.root.setAttribute("data-blocked", blocked.join(" "));
     box.hidden = false;
   };
@@ -135,7 +135,6 @@
     if (!this.inRoom) { return; }
     this.closeFrame();
     this.inRoom = false;
-    this.handedOff = true;
     this.$(".sr-handed-off").hidden = false;
     this.schedulePoll();
   };
@@ -183,8 +182,11 @@
     alert.hidden = !text;
   };
 
-  /* After leaving an open session the user sees the post-session screen (with Rejoin), not pre-join. */
+  /* The room screen only in the tab that is in the room: another tab (or this one after a reload, or
+   * after handing off) shows pre-join, whose Join brings it in. After leaving an open session the user
+   * sees the post-session screen (with Rejoin), not pre-join. */
   SessionRoom.prototype.screenOf = function (state) {
+    if (state.screen === "room" && !this.inRoom) { return "prejoin"; }
     return this.hasLeft && state.screen === "prejoin" && state.can_join ? "post" : state.screen;
   };
 
@@ -212,7 +214,7 @@
     }
     var retryBox = this.$(".sr-retry-box");
     if (retryBox) { retryBox.hidden = !troubled; }
-    var leftEarly = screen !== state.screen;
+    var leftEarly = screen === "post" && state.screen !== "post";
     this.$(".sr-ended-title").hidden = leftEarly;
     this.$(".sr-left-title").hidden = !leftEarly;
     this.$(".sr-rejoin").hidden = !leftEarly;
