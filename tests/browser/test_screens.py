@@ -228,9 +228,38 @@ def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, ses
     expect(page.get_by_role("heading", name="You left the session.")).to_be_visible()
     expect(page.locator(".sr-provider-frame")).to_be_hidden()
     assert attendance(session, learner).left_at is not None
+    assert_accessible(page, "post-left-desktop")
     page.get_by_role("button", name="Rejoin").click()
     expect(room.locator("#status")).to_contain_text("In the meeting")
     leave(page)
+
+
+@pytest.fixture
+def plugnmeet_settings(settings):
+    """The fake plugNmeet as a configured provider."""
+    from fakes.plugnmeet import FakePlugNmeet  # noqa: PLC0415
+    from tests.plugnmeet_fixtures import API_KEY, API_SECRET, provider_config  # noqa: PLC0415
+
+    fake = FakePlugNmeet(API_KEY, API_SECRET)
+    url = fake.start()
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "PROVIDERS": {**settings.SESSIONROOM["PROVIDERS"], "plugnmeet": provider_config(url)},
+    }
+    yield fake
+    fake.stop()
+
+
+def test_plugnmeet_room_in_the_frame_and_its_leave(new_page, plugnmeet_settings, learner, tutor):
+    session = make_session(learner, tutor, provider="plugnmeet")
+    page = new_page()
+    page.goto(workbench(session))
+    page.get_by_role("button", name="Join Session").click()
+    room = page.frame_locator(".sr-provider-frame")
+    expect(room.locator("#user")).to_contain_text("You are Ana García")
+    room.locator("#leave").click()  # the client goes to the room's logout_url: our page, which tells us
+    expect(page.get_by_role("heading", name="You left the session.")).to_be_visible()
+    assert attendance(session, learner).left_at is not None
 
 
 # Live states, leaving ------------------------------------------------------------------------------
