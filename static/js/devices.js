@@ -26,7 +26,6 @@
     this.stream = null;
     this.generation = 0;
     this.frame = 0;
-    this.problem = "";
   }
 
   DeviceCheck.prototype.$ = function (selector) { return this.root.querySelector(selector); };
@@ -64,6 +63,8 @@
     return { video: camera ? { deviceId: camera } : true, audio: microphone ? { deviceId: microphone } : true };
   };
 
+  /* Camera and microphone together; when the camera is missing or busy, the microphone alone (the other
+   * person then hears but does not see). Denied access is not retried: the browser would not ask again. */
   DeviceCheck.prototype.start = function () {
     var self = this;
     if (this.stream || this.pending) { return; }
@@ -72,20 +73,26 @@
       this.setProblem("missing");
       return;
     }
-    this.pending = true;
-    navigator.mediaDevices.getUserMedia(this.constraints()).then(function (stream) {
+    var constraints = this.constraints();
+    function use(stream) {
       self.pending = false;
       if (generation !== self.generation) { stopTracks(stream); return; }
       self.stream = stream;
-      self.setProblem("");
+      self.setProblem(stream.getVideoTracks().length ? "" : "no-camera");
       self.$(".sr-preview").srcObject = stream;
       self.startMeter(stream);
       self.listDevices();
-    }, function (error) {
+    }
+    function fail(error) {
       self.pending = false;
       if (generation !== self.generation) { return; }
       self.setProblem(DENIED[error.name] ? "denied" : "missing");
       self.listDevices();
+    }
+    this.pending = true;
+    navigator.mediaDevices.getUserMedia(constraints).then(use, function (error) {
+      if (DENIED[error.name]) { fail(error); return; }
+      navigator.mediaDevices.getUserMedia({ audio: constraints.audio }).then(use, fail);
     });
   };
 
@@ -106,13 +113,15 @@
     this.start();
   };
 
-  /* "denied" (the user can allow access), "missing" (no usable device) or "": they can still join, listening. */
+  /* "denied" (the user can allow access), "missing" (no usable device): they can still join, listening;
+   * "no-camera": they join with sound only; "": all is well. The room reads data-media on the root. */
   DeviceCheck.prototype.setProblem = function (problem) {
-    this.problem = problem;
     this.root.setAttribute("data-media", problem || "ok");
     this.$(".sr-media-error").hidden = !problem;
     this.$(".sr-media-denied").hidden = problem !== "denied";
     this.$(".sr-media-missing").hidden = problem !== "missing";
+    this.$(".sr-media-no-camera").hidden = problem !== "no-camera";
+    this.$(".sr-listen-only").hidden = problem === "no-camera";
   };
 
   DeviceCheck.prototype.audioContext = function () {

@@ -67,12 +67,32 @@ def bbb_settings(settings, fake_bbb):
 
 
 @pytest.fixture
-def denying_browser(browser):
-    """Chromium with fake devices but without the fake permission UI: prompts are refused."""
-    args = [arg for arg in CHROMIUM_ARGS if arg != "--use-fake-ui-for-media-stream"]
-    chromium = browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args)
-    yield chromium
-    chromium.close()
+def launch(browser):
+    """Another Chromium with the suite's flags changed: ``launch(drop=[...], add=[...])``."""
+    launched = []
+
+    def start(drop=(), add=()):
+        args = [arg for arg in CHROMIUM_ARGS if arg not in drop] + list(add)
+        launched.append(browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args))
+        return launched[-1]
+
+    yield start
+    for chromium in launched:
+        chromium.close()
+
+
+@pytest.fixture
+def denying_browser(launch):
+    """Fake devices but without the fake permission UI: headless Chromium refuses the prompt."""
+    return launch(drop=["--use-fake-ui-for-media-stream"])
+
+
+@pytest.fixture
+def cameraless_browser(launch):
+    """Fake microphones and speakers, no camera."""
+    return launch(
+        drop=["--use-fake-device-for-media-stream"], add=["--use-fake-device-for-media-stream=device-count=0"]
+    )
 
 
 # Device check ------------------------------------------------------------------------------------------
@@ -126,6 +146,20 @@ def test_permission_denied_shows_the_message_and_joins_listen_only(denying_brows
         expect(page.get_by_role("button", name="Leave session")).to_be_visible()
         assert attendance(session, session.learner).joined_at is not None
         leave(page)
+    finally:
+        context.close()
+
+
+def test_without_a_camera_the_microphone_still_works(cameraless_browser, live_server, session):
+    context = cameraless_browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    try:
+        page = context.new_page()
+        page.goto(workbench(session))
+        expect(page.get_by_text("No camera was found: you will be heard but not seen.")).to_be_visible()
+        expect(page.get_by_text("You can still join and listen.")).to_be_hidden()
+        page.wait_for_function("() => Number(document.querySelector('.sr-meter').getAttribute('aria-valuenow')) > 0")
+        assert page.locator(".sessionroom").get_attribute("data-media") == "no-camera"
+        expect(page.get_by_role("button", name="Join Session")).to_be_enabled()
     finally:
         context.close()
 
