@@ -164,6 +164,45 @@ def test_without_a_camera_the_microphone_still_works(cameraless_browser, live_se
         context.close()
 
 
+WALK = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el.matches('input[type=radio]') ? el.nextElementSibling : el);
+  return {inside: !!el.closest('.sessionroom'), name: el.getAttribute('aria-label') || el.labels?.[0]?.innerText
+          || el.innerText, outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+}"""
+
+
+def keyboard_walk(page, stops=40) -> dict[str, dict]:
+    """Tab through the page; every stop inside the block, by accessible name, with its focus outline."""
+    seen = {}
+    page.locator("body").focus()
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(WALK)
+        if stop["inside"]:
+            seen[" ".join(stop["name"].split())] = stop
+    return seen
+
+
+def test_every_prejoin_control_is_reachable_by_keyboard_with_a_visible_focus(new_page, session):
+    page = new_page()
+    page.goto(workbench(session))
+    page.wait_for_function("() => document.querySelector('.sr-preview').srcObject !== null")
+    seen = keyboard_walk(page)
+    for name in (
+        "Join Session",
+        "Reschedule",
+        "Camera",
+        "Microphone",
+        "Speaker",
+        "Test Audio/Video",
+        "Play test sound",
+    ):
+        assert any(key.startswith(name) for key in seen), (name, list(seen))  # a select's label includes options
+    for name, stop in seen.items():
+        assert stop["outline"] == "solid" and stop["width"] >= 2, name
+
+
 # Early, No Show --------------------------------------------------------------------------------------
 
 
