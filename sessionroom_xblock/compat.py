@@ -165,3 +165,14 @@ def api_authentication_classes() -> list:
     except ImportError:
         return [SessionAuthentication]
     return [JwtAuthentication, SessionAuthentication]  # pragma: no cover - platform only
+
+
+def course_staff_emails(course_key) -> list[str]:
+    """Addresses of the course's staff and instructors in the platform; Django staff elsewhere."""
+    try:
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole  # noqa: PLC0415
+    except ImportError:
+        users = get_user_model().objects.filter(is_staff=True, is_active=True)
+    else:  # pragma: no cover - platform only
+        users = [*CourseStaffRole(course_key).users_with_role(), *CourseInstructorRole(course_key).users_with_role()]
+    return sorted({user.email for user in users if user.email})

@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "END_GRACE_MINUTES": 10,
     "PRESENCE_TIMEOUT_SECONDS": 45,
     "HEARTBEAT_SECONDS": 15,
+    "FRAME_TIMEOUT_SECONDS": 15,
     "REMINDERS": ["24h", "1h", "15m"],
     "BOOKING_URL": "",
     "DASHBOARD_URL": "/dashboard",

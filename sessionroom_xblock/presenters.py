@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.urls import reverse
 from django.utils import translation
 from web_fragments.fragment import Fragment
 
@@ -31,7 +32,7 @@ SCREEN_OF_STATE = {
     lifecycle.State.CANCELLED: "post",
 }
 CSS_FILES = ("static/css/sessionroom.css", "static/css/room.css")
-JS_FILES = ("static/js/sessionroom.js", "static/js/p2p.js", "static/js/panel.js")
+JS_FILES = ("static/js/devices.js", "static/js/sessionroom.js", "static/js/p2p.js", "static/js/panel.js")
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,9 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "course_url": page.settings.course_url or _course_url(session),
         "is_tutor": page.access.role == ROLE_TUTOR,
         "is_participant": page.access.is_participant,
+        "is_direct": bool(page.extra.get("direct")),
+        "direct_url": reverse("sessionroom:session-page", args=[session.pk]),
+        "frame_timeout_seconds": setting("FRAME_TIMEOUT_SECONDS"),
     }
     fragment = Fragment()
     screens = [resources.render(f"{name}.html", context, i18n_service) for name in ("prejoin", "room", "postsession")]

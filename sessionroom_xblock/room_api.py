@@ -145,5 +145,6 @@ def rate(access: Access, ctx: ActionContext, payload: dict) -> dict:
 
 
 # Actions that live with their own concern register themselves in ACTIONS on import: the tutor's
-# "Book Next Session" with the scheduling actions, and the live room's signaling, chat, notes and links.
-from sessionroom_xblock import live_actions, staff_actions  # noqa: E402, F401
+# "Book Next Session" with the scheduling actions, the live room's signaling, chat, notes and links,
+# and the pre-join screen's reschedule request.
+from sessionroom_xblock import live_actions, staff_actions, ui_actions  # noqa: E402, F401

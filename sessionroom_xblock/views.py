@@ -51,7 +51,7 @@ def session_page(request, session_id):
         access = rooms.get_access(viewer_of(request, _course_key_of(session_id)), session_id, write=False)
     except errors.RoomError as exc:
         fragment = presenters.render_message("message.html", {"message": exc.message}, i18n)
-        return _page(request, fragment, status=exc.status, title=i18n.gettext("Session Room"))
+        return _page(request, fragment, status=exc.status, title=i18n.gettext("Session Room"), session_id=session_id)
     tracker_analytics().publish("page_view", session_id=str(access.session.pk), user_role=access.role)
     page = presenters.Page(
         access=access,
@@ -62,15 +62,19 @@ def session_page(request, session_id):
         extra={"direct": True},
     )
     fragment = presenters.render_session(page, i18n)
-    return _page(request, fragment, title=compat.course_title(access.session.course_key))
+    return _page(request, fragment, title=compat.course_title(access.session.course_key), session_id=session_id)
 
 
 def _action_url(session_id, name):
     return reverse("sessionroom:session-action", args=[session_id, name])
 
 
-def _page(request, fragment, *, title, status=200):
-    """A whole HTML document around the fragment, starting its script the way a runtime would."""
+def _page(request, fragment, *, title, session_id, status=200):
+    """
+    A whole HTML document around the fragment, starting its script the way a runtime would.
+
+    With ``?left=1`` (BBB's logoutURL) it also carries the bridge that tells an enclosing room the user left.
+    """
     html = resources.render(
         "page.html",
         {
@@ -79,6 +83,8 @@ def _page(request, fragment, *, title, status=200):
             "init_fn": fragment.js_init_fn or "",
             "init_args": fragment.json_init_args or {},
             "language": translation.get_language() or "en",
+            "left": bool(request.GET.get("left")),
+            "session_id": str(session_id),
         },
         BundledI18nService(),
     )

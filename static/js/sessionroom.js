@@ -17,10 +17,13 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function postJSON(url, body) {
+  /* keepalive lets a request outlive the page (leaving on close); unlike sendBeacon it can carry the
+   * CSRF header both the XBlock handler and the direct page's views require. */
+  function postJSON(url, body, keepalive) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: Boolean(keepalive),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body || {})
     }).then(function (response) {
@@ -29,6 +32,9 @@
       });
     });
   }
+
+  /* Keep in step with the small-screen media query in sessionroom.css. */
+  var SMALL_SCREEN = "(max-width: 47.99rem), (max-height: 31.99rem) and (orientation: landscape)";
 
   function formatClock(seconds) {
     var total = Math.max(0, Math.floor(seconds));
@@ -49,6 +55,13 @@
     this.receivedAt = Date.now();
     this.inRoom = false;
     this.parts = [];
+    this.hasLeft = false;
+    this.directUrl = this.root.getAttribute("data-direct-url");
+    this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
+    this.params = new URLSearchParams(window.location.search);
+    this.isDirect = this.root.hasAttribute("data-direct");
+    var parts = window.SessionRoomParts || {};
+    this.devices = parts.DeviceCheck ? new parts.DeviceCheck(this.root, this.t, this.announce.bind(this)) : null;
   }
 
   SessionRoom.prototype.$ = function (selector) { return this.root.querySelector(selector); };
@@ -67,27 +80,93 @@
     };
   };
 
-  SessionRoom.prototype.call = function (action, body) {
+  SessionRoom.prototype.call = function (action, body, keepalive) {
     var payload = Object.assign({ session: this.sessionId }, body || {});
-    return postJSON(this.urls[action], payload);
+    return postJSON(this.urls[action], payload, keepalive);
   };
 
   SessionRoom.prototype.start = function () {
     var self = this;
     if (!this.root || !this.sessionId) { return; }
     this.bind();
+    this.autoHideControls();
+    if (this.devices) { this.devices.bind(); }
     this.render(this.state);
+    this.checkEmbedding();
     this.timers.push(setInterval(function () { self.tick(); }, 1000));
     this.schedulePoll();
     // Back in a room this participant is still in (a reload, a second tab): rejoin at once.
     if (this.state.screen === "room" && this.state.can_join) { this.join(); }
     window.addEventListener("pagehide", function () { self.leaveOnClose(); });
+    window.addEventListener("message", function (event) { self.onFrameMessage(event); });
+    if (this.isDirect) { this.followLink(); }
+  };
+
+  /* The direct page's ?join=1 (from "Open in a new tab") enters the room the user was in; ?left=1 is
+   * where BBB's logoutURL sends a top-level tab, so leaving there is the leave. */
+  SessionRoom.prototype.followLink = function () {
+    var join = this.params.get("join") === "1";
+    var left = Boolean(this.params.get("left")) && !this.params.get("errors");
+    if (join || left) { window.history.replaceState(null, "", window.location.pathname); }
+    if (join && this.state.can_join) { this.join(); }
+    if (left && this.state.viewer_present) { this.leave(); }
+  };
+
+  /* Messages from our own page in the provider's frame (page.html, after BBB's logoutURL). */
+  SessionRoom.prototype.onFrameMessage = function (event) {
+    var frame = this.$(".sr-provider-frame");
+    var data = event.data || {};
+    if (event.origin !== window.location.origin || !frame || event.source !== frame.contentWindow) { return; }
+    if (data.session !== this.sessionId || !this.inRoom) { return; }
+    if (data.type === "sessionroom:left") { this.leave(); }
+    if (data.type === "sessionroom:failed") { this.frameFailed("provider_rejected"); }
+  };
+
+  /* Inside another site's frame (the Learning MFE renders units in one) the browser may block camera,
+   * microphone or screen sharing, and BBB may lose its session cookie: offer the direct page instead. */
+  SessionRoom.prototype.checkEmbedding = function () {
+    var box = this.$(".sr-newtab");
+    if (!box || window.parent === window) { return; }
+    var crossOrigin = false;
+    try { crossOrigin = window.top.location.origin !== window.location.origin; } catch (error) { crossOrigin = true; }
+    var policy = document.permissionsPolicy || document.featurePolicy;
+    var blocked = ["camera", "microphone", "display-capture"].filter(function (feature) {
+      return policy && policy.allowsFeature && !policy.allowsFeature(feature);
+    });
+    if (!crossOrigin && !blocked.length) { return; }
+    var reason = this.t("The video room may not work inside this page.");
+    if (blocked.indexOf("camera") >= 0 || blocked.indexOf("microphone") >= 0) {
+      reason = this.t("Camera and microphone are blocked inside this page.");
+    } else if (blocked.length) {
+      reason = this.t("Screen sharing is not available inside this page.");
+    }
+    this.$(".sr-newtab-reason").textContent = reason;
+    // The room's own controls read this to explain, not offer, what the frame cannot do (e.g. screen share).
+    this.root.setAttribute("data-blocked", blocked.join(" "));
+    box.hidden = false;
+  };
+
+  /* The new tab carries the user into the same room (?join=1 re-enters: attendance is kept), so this
+   * one lets go of the provider without leaving, which would end the session for a tutor. */
+  SessionRoom.prototype.handOff = function () {
+    if (!this.inRoom) { return; }
+    this.closeFrame();
+    this.inRoom = false;
+    this.$(".sr-handed-off").hidden = false;
+    this.schedulePoll();
   };
 
   SessionRoom.prototype.bind = function () {
     var self = this;
     var join = this.$(".sr-join");
     if (join) { join.addEventListener("click", function () { self.join(); }); }
+    var rejoin = this.$(".sr-rejoin");
+    if (rejoin) { rejoin.addEventListener("click", function () { self.join(); }); }
+    var newTab = this.$(".sr-newtab-link");
+    if (newTab) { newTab.addEventListener("click", function () { self.handOff(); }); }
+    Array.prototype.forEach.call(this.root.querySelectorAll("[data-request]"), function (button) {
+      button.addEventListener("click", function () { self.sendRequest(button); });
+    });
     var retry = this.$(".sr-retry");
     if (retry) { retry.addEventListener("click", function () { self.join(); }); }
     var leave = this.$(".sr-leave");
@@ -120,20 +199,44 @@
     alert.hidden = !text;
   };
 
+  /* The room screen only in the tab that is in the room: another tab (or this one after a reload, or
+   * after handing off) shows pre-join, whose Join brings it in. After leaving an open session the user
+   * sees the post-session screen (with Rejoin), not pre-join. */
+  SessionRoom.prototype.screenOf = function (state) {
+    if (state.screen === "room" && !this.inRoom) { return "prejoin"; }
+    return this.hasLeft && state.screen === "prejoin" && state.can_join ? "post" : state.screen;
+  };
+
   SessionRoom.prototype.render = function (state) {
     var previous = this.state;
+    var previousScreen = this.screen;
+    var screen = this.screenOf(state);
     this.state = state;
     this.receivedAt = Date.now();
     this.root.setAttribute("data-state", state.state);
-    this.root.setAttribute("data-screen", state.screen);
+    this.screen = screen;
+    this.root.setAttribute("data-screen", screen);
     var screens = this.root.querySelectorAll(".sr-screen");
     for (var i = 0; i < screens.length; i += 1) {
-      screens[i].hidden = screens[i].getAttribute("data-screen-name") !== state.screen;
+      screens[i].hidden = screens[i].getAttribute("data-screen-name") !== screen;
     }
+    if (screen !== previousScreen) { this.screenChanged(screen); }
     var label = this.$(".sr-status-label");
     if (label) { label.textContent = state.status_label; }
+    var troubled = state.state === "technical_issues";
     var joinButton = this.$(".sr-join");
-    if (joinButton) { joinButton.disabled = !state.can_join; }
+    if (joinButton) {
+      joinButton.disabled = !state.can_join;
+      joinButton.hidden = troubled;
+    }
+    var retryBox = this.$(".sr-retry-box");
+    if (retryBox) { retryBox.hidden = !troubled; }
+    var leftEarly = screen === "post" && state.screen !== "post";
+    this.$(".sr-ended-title").hidden = leftEarly;
+    this.$(".sr-left-title").hidden = !leftEarly;
+    this.$(".sr-rejoin").hidden = !leftEarly;
+    var newTab = this.$(".sr-newtab-link");
+    if (newTab) { newTab.href = this.directUrl + (this.inRoom ? "?join=1" : ""); }
     var countdown = this.$(".sr-countdown");
     if (countdown) { countdown.hidden = state.state !== "early"; }
     var waiting = this.$(".sr-waiting");
@@ -143,9 +246,47 @@
     var cancelled = this.$(".sr-cancelled");
     if (cancelled) { cancelled.hidden = state.state !== "cancelled"; }
     this.renderRecording(state.recording || {});
-    if (state.screen !== "room") { this.inRoom = false; this.teardown(); }
+    if (screen !== "room") {
+      this.inRoom = false;
+      this.closeFrame();
+      this.teardown();
+    }
     if (!previous || previous.state !== state.state) { this.announce(state.waiting_for || state.status_label); }
     this.tick();
+  };
+
+  /* Small screens: the room's controls slide away after a few quiet seconds and come back on any touch,
+   * pointer move or keyboard focus, so the video has the whole screen. A provider's frame keeps them:
+   * touches inside it never reach us, so nothing could bring them back. */
+  SessionRoom.prototype.autoHideControls = function () {
+    var self = this;
+    var small = window.matchMedia(SMALL_SCREEN);
+    this.wake = function () {
+      self.root.classList.remove("sr-idle");
+      clearTimeout(self.idleTimer);
+      self.idleTimer = setTimeout(function () {
+        var controls = self.$(".sr-controls");
+        var quiet = !(controls && controls.contains(document.activeElement));
+        var inVideo = self.root.getAttribute("data-screen") === "room" && self.root.getAttribute("data-room-kind") !== "iframe";
+        if (small.matches && quiet && inVideo) { self.root.classList.add("sr-idle"); }
+      }, 4000);
+    };
+    ["pointerdown", "pointermove", "keydown", "focusin"].forEach(function (name) {
+      self.root.addEventListener(name, self.wake);
+    });
+  };
+
+  /* The device check runs only on the pre-join screen; keyboard focus follows the user to the new screen. */
+  SessionRoom.prototype.screenChanged = function (screen) {
+    this.wake();
+    if (this.devices && this.$(".sr-join")) {
+      if (screen === "prejoin") { this.devices.start(); } else { this.devices.stop(); }
+    }
+    var active = document.activeElement;
+    var heading = this.$(".sr-screen:not([hidden]) [tabindex='-1']:not([hidden])");
+    if (heading && active && active !== document.body && this.root.contains(active) && !active.offsetParent) {
+      heading.focus();
+    }
   };
 
   SessionRoom.prototype.renderRecording = function (recording) {
@@ -184,37 +325,34 @@
 
   SessionRoom.prototype.join = function () {
     var self = this;
-    var button = this.$(".sr-join");
-    if (button) { button.disabled = true; }
+    var buttons = this.root.querySelectorAll(".sr-join, .sr-retry, .sr-rejoin");
+    function busy(value) { Array.prototype.forEach.call(buttons, function (button) { button.disabled = value; }); }
+    busy(true);
     this.showError("");
-    var retryBox = this.$(".sr-retry-box");
-    if (retryBox) { retryBox.hidden = true; }
     return this.call("join").then(function (result) {
+      busy(false);
       if (!result.ok) {
         self.showError(result.data.message || self.t("Unable to connect."));
-        if (retryBox) { retryBox.hidden = false; }
-        if (button) { button.disabled = false; }
+        self.render(self.state);
         return;
       }
       self.inRoom = true;
+      self.hasLeft = false;
       self.ticket = result.data.ticket;
       self.render(result.data.state);
-      self.enterRoom(result.data.ticket);
+      if (self.inRoom) { self.enterRoom(result.data.ticket); }
       self.schedulePoll();
     }, function () {
+      busy(false);
       self.showError(self.t("Unable to connect."));
-      if (retryBox) { retryBox.hidden = false; }
-      if (button) { button.disabled = false; }
+      self.render(self.state);
     });
   };
 
   SessionRoom.prototype.enterRoom = function (ticket) {
     this.root.setAttribute("data-room-kind", ticket.kind);
     var frame = this.$(".sr-provider-frame");
-    if (ticket.kind === "iframe" && frame) {
-      frame.hidden = false;
-      frame.src = ticket.url;
-    }
+    if (ticket.kind === "iframe" && frame) { this.loadFrame(frame, ticket.url); }
     if (ticket.kind === "p2p" && window.SessionRoomP2P) { this.parts.push(window.SessionRoomP2P.start(this, ticket.config)); }
     if (!this.panel && window.SessionRoomPanel) {
       this.panel = window.SessionRoomPanel.start(this);
@@ -229,9 +367,44 @@
     this.panel = null;
   };
 
+  /* A cross-origin frame tells us nothing but "load"; a room that has not loaded in time is a failure. */
+  SessionRoom.prototype.loadFrame = function (frame, url) {
+    var self = this;
+    clearTimeout(this.frameTimer);
+    frame.onload = function () {
+      clearTimeout(self.frameTimer);
+      frame.onload = null;
+    };
+    frame.hidden = false;
+    frame.src = url;
+    this.frameTimer = setTimeout(function () { self.frameFailed("frame_timeout"); }, this.frameTimeout * 1000);
+  };
+
+  SessionRoom.prototype.closeFrame = function () {
+    var frame = this.$(".sr-provider-frame");
+    clearTimeout(this.frameTimer);
+    if (!frame || frame.hidden) { return; }
+    frame.onload = null;
+    frame.src = "about:blank";
+    frame.hidden = true;
+  };
+
+  /* Report the failure (lifecycle: Technical Issues) and show its screen with Retry. */
+  SessionRoom.prototype.frameFailed = function (errorType) {
+    var self = this;
+    this.inRoom = false;
+    this.closeFrame();
+    return this.call("failure", { error_type: errorType }).then(function (result) {
+      if (result.ok) { self.render(result.data); }
+      self.schedulePoll();
+    });
+  };
+
   SessionRoom.prototype.leave = function () {
     var self = this;
     this.inRoom = false;
+    this.hasLeft = true;
+    this.closeFrame();
     this.teardown();
     return this.call("leave").then(function (result) {
       if (result.ok) { self.render(result.data); }
@@ -239,18 +412,44 @@
   };
 
   SessionRoom.prototype.leaveOnClose = function () {
-    if (!this.inRoom || !navigator.sendBeacon) { return; }
-    var blob = new Blob([JSON.stringify({ session: this.sessionId })], { type: "application/json" });
-    navigator.sendBeacon(this.urls.leave, blob);
+    if (!this.inRoom) { return; }
+    this.inRoom = false;
+    this.call("leave", {}, true);
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {
     var self = this;
     var checked = form.querySelector("input[name=rating]:checked");
     var result = this.$(".sr-feedback-result");
+    var submit = form.querySelector("[type=submit]");
     var body = { rating: checked ? Number(checked.value) : null, comment: form.querySelector("textarea").value };
+    submit.disabled = true;
+    function show(text, failed) {
+      result.textContent = text;
+      result.classList.toggle("sr-error", failed);
+    }
     return this.call("feedback", body).then(function (answer) {
-      if (result) { result.textContent = answer.data.message || ""; }
+      submit.disabled = false;
+      show(answer.data.message || (answer.ok ? "" : self.t("Unable to connect.")), !answer.ok);
+    }, function () {
+      submit.disabled = false;
+      show(self.t("Unable to connect."), true);
+    });
+  };
+
+  /* "Reschedule" / "Book Next Session" without a booking page: ask the other person and course staff. */
+  SessionRoom.prototype.sendRequest = function (button) {
+    var self = this;
+    var result = button.closest(".sr-screen").querySelector(".sr-request-result");
+    button.disabled = true;
+    return this.call("reschedule_request", { kind: button.getAttribute("data-request") }).then(function (answer) {
+      button.disabled = answer.ok;
+      result.textContent = answer.data.message || self.t("Unable to connect.");
+      result.classList.toggle("sr-error", !answer.ok);
+    }, function () {
+      button.disabled = false;
+      result.textContent = self.t("Unable to connect.");
+      result.classList.add("sr-error");
     });
   };
 

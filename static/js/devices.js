@@ -1,0 +1,225 @@
+/* Device check before joining: camera preview, microphone meter, test tone and device choice. ES2019.
+ * The chosen device ids go to localStorage (keys in the selects' data-key) so the room uses the same ones. */
+(function () {
+  "use strict";
+
+  function stored(key) {
+    try { return window.localStorage.getItem(key) || ""; } catch (error) { return ""; }
+  }
+
+  function store(key, value) {
+    // Private modes may refuse storage: the choice then lasts as long as this page.
+    try { window.localStorage.setItem(key, value); } catch (error) { /* see above */ }
+  }
+
+  function stopTracks(stream) {
+    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
+  }
+
+  /* Errors of getUserMedia the user can fix by allowing access; anything else means no usable device. */
+  var DENIED = { NotAllowedError: true, SecurityError: true, PermissionDeniedError: true };
+
+  function DeviceCheck(root, t, announce) {
+    this.root = root;
+    this.t = t;
+    this.announce = announce;
+    this.stream = null;
+    this.generation = 0;
+    this.frame = 0;
+  }
+
+  DeviceCheck.prototype.$ = function (selector) { return this.root.querySelector(selector); };
+
+  DeviceCheck.prototype.select = function (kind) { return this.$(".sr-select[data-kind=" + kind + "]"); };
+
+  DeviceCheck.prototype.bind = function () {
+    var self = this;
+    var selects = this.root.querySelectorAll(".sr-select");
+    Array.prototype.forEach.call(selects, function (select) {
+      select.addEventListener("change", function () {
+        store(select.getAttribute("data-key"), select.value);
+        if (select.getAttribute("data-kind") !== "audiooutput") { self.restart(); }
+      });
+    });
+    var speakerChoice = this.$(".sr-speaker-choice");
+    // Without setSinkId (Safari) the page cannot pick an output: the system's speaker is used.
+    if (speakerChoice && !("setSinkId" in HTMLMediaElement.prototype)) { speakerChoice.hidden = true; }
+    var testMedia = this.$(".sr-test-media");
+    if (testMedia) { testMedia.addEventListener("click", function () { self.restart(); self.playTone(); }); }
+    var testSpeaker = this.$(".sr-test-speaker");
+    if (testSpeaker) { testSpeaker.addEventListener("click", function () { self.playTone(); }); }
+    // Browsers start an AudioContext suspended until the user interacts; the meter needs it running.
+    this.root.addEventListener("pointerdown", function () { self.resumeAudio(); });
+    this.root.addEventListener("keydown", function () { self.resumeAudio(); });
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener("devicechange", function () { self.listDevices(); });
+    }
+  };
+
+  /* Ask for the stored devices as a preference, not a requirement, so an unplugged one falls back. */
+  DeviceCheck.prototype.constraints = function () {
+    var camera = stored(this.select("videoinput").getAttribute("data-key"));
+    var microphone = stored(this.select("audioinput").getAttribute("data-key"));
+    return { video: camera ? { deviceId: camera } : true, audio: microphone ? { deviceId: microphone } : true };
+  };
+
+  /* Camera and microphone together; when the camera is missing or busy, the microphone alone (the other
+   * person then hears but does not see). Denied access is not retried: the browser would not ask again. */
+  DeviceCheck.prototype.start = function () {
+    var self = this;
+    if (this.stream || this.pending) { return; }
+    var generation = this.generation;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      this.setProblem("missing");
+      return;
+    }
+    var constraints = this.constraints();
+    function use(stream) {
+      self.pending = false;
+      if (generation !== self.generation) { stopTracks(stream); return; }
+      self.stream = stream;
+      self.setProblem(stream.getVideoTracks().length ? "" : "no-camera");
+      self.$(".sr-preview").srcObject = stream;
+      self.startMeter(stream);
+      self.listDevices();
+    }
+    function fail(error) {
+      self.pending = false;
+      if (generation !== self.generation) { return; }
+      self.setProblem(DENIED[error.name] ? "denied" : "missing");
+      self.listDevices();
+    }
+    this.pending = true;
+    navigator.mediaDevices.getUserMedia(constraints).then(use, function (error) {
+      if (DENIED[error.name]) { fail(error); return; }
+      navigator.mediaDevices.getUserMedia({ audio: constraints.audio }).then(use, fail);
+    });
+  };
+
+  /* Release the camera and microphone (before joining, the room or the provider's frame opens its own). */
+  DeviceCheck.prototype.stop = function () {
+    this.generation += 1;
+    cancelAnimationFrame(this.frame);
+    if (this.source) { this.source.disconnect(); this.source = null; }
+    stopTracks(this.stream);
+    this.stream = null;
+    var preview = this.$(".sr-preview");
+    if (preview) { preview.srcObject = null; }
+    this.showLevel(0);
+  };
+
+  DeviceCheck.prototype.restart = function () {
+    this.stop();
+    this.start();
+  };
+
+  /* "denied" (the user can allow access), "missing" (no usable device): they can still join, listening;
+   * "no-camera": they join with sound only; "": all is well. The room reads data-media on the root. */
+  DeviceCheck.prototype.setProblem = function (problem) {
+    this.root.setAttribute("data-media", problem || "ok");
+    this.$(".sr-media-error").hidden = !problem;
+    this.$(".sr-media-denied").hidden = problem !== "denied";
+    this.$(".sr-media-missing").hidden = problem !== "missing";
+    this.$(".sr-media-no-camera").hidden = problem !== "no-camera";
+    this.$(".sr-listen-only").hidden = problem === "no-camera";
+  };
+
+  DeviceCheck.prototype.audioContext = function () {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!this.context && Context) { this.context = new Context(); }
+    return this.context;
+  };
+
+  DeviceCheck.prototype.resumeAudio = function () {
+    if (this.context && this.context.state === "suspended") { this.context.resume(); }
+  };
+
+  DeviceCheck.prototype.startMeter = function (stream) {
+    var context = this.audioContext();
+    if (!context || !stream.getAudioTracks().length) { return; }
+    var self = this;
+    var analyser = context.createAnalyser();
+    analyser.fftSize = 512;
+    this.source = context.createMediaStreamSource(stream);
+    this.source.connect(analyser);
+    var samples = new Uint8Array(analyser.fftSize);
+    function draw() {
+      analyser.getByteTimeDomainData(samples);
+      var sum = 0;
+      for (var i = 0; i < samples.length; i += 1) {
+        var value = (samples[i] - 128) / 128;
+        sum += value * value;
+      }
+      // RMS of speech sits around 0.05-0.3; scale so a normal voice fills most of the bar.
+      self.showLevel(Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300)));
+      self.frame = requestAnimationFrame(draw);
+    }
+    draw();
+  };
+
+  DeviceCheck.prototype.showLevel = function (level) {
+    var meter = this.$(".sr-meter");
+    if (!meter) { return; }
+    meter.querySelector(".sr-meter-bar").style.transform = "scaleX(" + level / 100 + ")";
+    // Screen readers read the value on demand; updating it in steps keeps the accessibility tree quiet.
+    var shown = Number(meter.getAttribute("aria-valuenow"));
+    if (Math.abs(level - shown) >= 5 || (level === 0 && shown !== 0)) { meter.setAttribute("aria-valuenow", String(level)); }
+  };
+
+  /* A one-second 440 Hz tone through the chosen speaker (an audio element, because it can setSinkId). */
+  DeviceCheck.prototype.playTone = function () {
+    var context = this.audioContext();
+    if (!context) { return; }
+    this.resumeAudio();
+    var oscillator = context.createOscillator();
+    var gain = context.createGain();
+    var output = context.createMediaStreamDestination();
+    var now = context.currentTime;
+    oscillator.frequency.value = 440;
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + 0.05);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 1);
+    oscillator.connect(gain);
+    gain.connect(output);
+    var player = this.player || (this.player = new Audio());
+    player.srcObject = output.stream;
+    var speaker = this.select("audiooutput");
+    var sink = speaker && speaker.value && player.setSinkId ? player.setSinkId(speaker.value) : Promise.resolve();
+    sink.catch(function () { /* an unplugged speaker: play on the default one */ }).then(function () {
+      return player.play();
+    }).catch(function () { /* autoplay refused: the user clicks again */ });
+    oscillator.start(now);
+    oscillator.stop(now + 1);
+    this.announce(this.t("Playing a test sound."));
+  };
+
+  /* Fill the selects; labels are only known once the user allowed access, so number them until then. */
+  DeviceCheck.prototype.listDevices = function () {
+    var self = this;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) { return Promise.resolve(); }
+    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      Array.prototype.forEach.call(self.root.querySelectorAll(".sr-select"), function (select) {
+        self.fill(select, devices.filter(function (device) { return device.kind === select.getAttribute("data-kind"); }));
+      });
+    });
+  };
+
+  DeviceCheck.prototype.fill = function (select, devices) {
+    var kind = select.getAttribute("data-kind");
+    var track = this.stream && this.stream.getTracks().filter(function (item) { return item.kind + "input" === kind; })[0];
+    var current = (track && track.getSettings().deviceId) || stored(select.getAttribute("data-key"));
+    var t = this.t;
+    select.textContent = "";
+    devices.forEach(function (device, index) {
+      var option = document.createElement("option");
+      option.value = device.deviceId;
+      option.textContent = device.label || t("Device {number}").replace("{number}", String(index + 1));
+      select.appendChild(option);
+    });
+    select.disabled = !devices.length || !devices[0].deviceId;
+    if (current && devices.some(function (device) { return device.deviceId === current; })) { select.value = current; }
+  };
+
+  window.SessionRoomParts = window.SessionRoomParts || {};
+  window.SessionRoomParts.DeviceCheck = DeviceCheck;
+}());
