@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessionroom_xblock', '0001_initial'),
+        ('sessionroom_xblock', '0002_reminder_schedule'),
     ]
 
     operations = [
