@@ -33,3 +33,11 @@ def staff(db):
 def session(learner, tutor):
     """A session starting in five minutes (already joinable)."""
     return make_session(learner, tutor)
+
+
+@pytest.fixture
+def workbench_scenarios(db):
+    """The workbench's scenarios, which live in its own tables: a transactional test's flush empties them."""
+    from workbench.scenarios import init_scenarios
+
+    init_scenarios()

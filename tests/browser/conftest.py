@@ -70,11 +70,8 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def workbench_scenarios(transactional_db):
-    """Re-create the workbench's scenarios: they live in its DB tables, which each browser test flushes."""
-    from workbench.scenarios import init_scenarios
-
-    init_scenarios()
+def _scenarios_for_every_browser_test(transactional_db, workbench_scenarios):
+    """Every browser test opens workbench pages."""
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_logout_page_bridges_to_the_room_even_without_a_sign_in(client, session)
     assert "You left the session." in html
 
 
-def test_workbench_block_is_not_the_direct_page(client, session):
+def test_workbench_block_is_not_the_direct_page(client, session, workbench_scenarios):
     html = client.get(f"/scenario/sessionroom.0/?student=learner&session={session.pk}").content.decode()
     assert 'data-direct="1"' not in html
     assert f'data-direct-url="/sessionroom/session/{session.pk}/"' in html
