@@ -55,6 +55,7 @@
     this.receivedAt = Date.now();
     this.inRoom = false;
     this.hasLeft = false;
+    this.handedOff = false;
     this.directUrl = this.root.getAttribute("data-direct-url");
     this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
     this.params = new URLSearchParams(window.location.search);
@@ -135,7 +136,9 @@
     if (!this.inRoom) { return; }
     this.closeFrame();
     this.inRoom = false;
+    this.handedOff = true;
     this.$(".sr-handed-off").hidden = false;
+    this.render(this.state);
     this.schedulePoll();
   };
 
@@ -219,7 +222,7 @@
     this.$(".sr-left-title").hidden = !leftEarly;
     this.$(".sr-rejoin").hidden = !leftEarly;
     var newTab = this.$(".sr-newtab-link");
-    if (newTab) { newTab.href = this.directUrl + (this.inRoom ? "?join=1" : ""); }
+    if (newTab) { newTab.href = this.directUrl + (this.inRoom || this.handedOff ? "?join=1" : ""); }
     var countdown = this.$(".sr-countdown");
     if (countdown) { countdown.hidden = state.state !== "early"; }
     var waiting = this.$(".sr-waiting");
@@ -261,7 +264,8 @@
   /* The device check runs only on the pre-join screen; keyboard focus follows the user to the new screen. */
   SessionRoom.prototype.screenChanged = function (screen) {
     this.wake();
-    if (this.devices && this.$(".sr-join")) {
+    // A tab that handed the room to another keeps its hands off the camera too.
+    if (this.devices && this.$(".sr-join") && !this.handedOff) {
       if (screen === "prejoin") { this.devices.start(); } else { this.devices.stop(); }
     }
     var active = document.activeElement;
@@ -320,6 +324,8 @@
       }
       self.inRoom = true;
       self.hasLeft = false;
+      self.handedOff = false;
+      self.$(".sr-handed-off").hidden = true;
       self.ticket = result.data.ticket;
       self.render(result.data.state);
       if (self.inRoom) { self.enterRoom(result.data.ticket); }

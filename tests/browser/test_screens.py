@@ -463,9 +463,12 @@ def test_reschedule_request_without_booking_page(new_page, session, mailoutbox):
 
 
 @pytest.fixture
-def other_site():
-    """Serve one HTML page from another site on loopback (a real server: Chromium's Private Network Access
-    blocks a page that Playwright fulfilled from framing a loopback address)."""
+def unit_page(live_server):
+    """
+    A course unit on another origin of the same site (another port), framing our direct page the way the
+    Learning MFE frames units: camera and microphone allowed, display-capture not. A real server, because
+    Chromium's Private Network Access blocks a Playwright-fulfilled page from framing a loopback address.
+    """
     pages = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -482,28 +485,42 @@ def other_site():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield pages, f"http://127.0.0.1:{server.server_address[1]}"
+    host = urlsplit(live_server.url).hostname
+
+    def frame(path: str) -> str:
+        pages["/unit"] = (
+            '<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
+            f' src="{live_server.url}{path}" style="width:1200px;height:800px"></iframe></html>'
+        )
+        return f"http://{host}:{server.server_address[1]}/unit"
+
+    yield frame
     server.shutdown()
     server.server_close()
 
 
-def test_open_in_a_new_tab_inside_a_frame_without_screen_sharing(new_page, live_server, other_site, session):
-    """The Learning MFE's unit frame allows camera and microphone but not display-capture."""
-    pages, origin = other_site
-    host = urlsplit(live_server.url).hostname
-    ours = live_server.url if host != "127.0.0.1" else live_server.url.replace(host, "localhost", 1)
-    pages["/unit"] = (
-        f'<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
-        f' src="{ours}/sessionroom/session/{session.pk}/?student=learner" style="width:1200px;height:800px">'
-        "</iframe></html>"
-    )
+def test_open_in_a_new_tab_from_a_unit_frame_carries_the_user_into_the_same_room(new_page, unit_page, session, learner):
     page = new_page()
-    page.goto(origin + "/unit")
+    page.goto(unit_page(f"/sessionroom/session/{session.pk}/?student=learner"))
     unit = page.frame_locator("iframe")
     expect(unit.get_by_text("Screen sharing is not available inside this page.")).to_be_visible()
     link = unit.get_by_role("link", name="Open in a new tab")
     assert link.get_attribute("href") == f"/sessionroom/session/{session.pk}/"
     assert link.get_attribute("target") == "_blank"
+
+    unit.get_by_role("button", name="Join Session").click()
+    expect(unit.get_by_role("button", name="Leave session")).to_be_visible()
+    joined_at = attendance(session, learner).joined_at
+    assert link.get_attribute("href") == f"/sessionroom/session/{session.pk}/?join=1"
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    expect(tab.get_by_role("button", name="Leave session")).to_be_visible()  # in the room, no click
+    expect(unit.get_by_text("The session continues in the other tab.")).to_be_visible()
+    expect(unit.get_by_role("button", name="Leave session")).to_be_hidden()
+    row = attendance(session, learner)
+    assert row.joined_at == joined_at and row.left_at is None  # the same attendance; the frame did not leave
+    leave(tab)
 
 
 # Mobile --------------------------------------------------------------------------------------------
