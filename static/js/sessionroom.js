@@ -206,7 +206,8 @@
     for (var i = 0; i < screens.length; i += 1) {
       screens[i].hidden = screens[i].getAttribute("data-screen-name") !== screen;
     }
-    if (screen !== previousScreen) { this.screenChanged(screen); }
+    if (screen !== previousScreen) { this.screenChanged(); }
+    this.syncDevices(screen, state);
     var label = this.$(".sr-status-label");
     if (label) { label.textContent = state.status_label; }
     var troubled = state.state === "technical_issues";
@@ -261,13 +262,21 @@
     });
   };
 
-  /* The device check runs only on the pre-join screen; keyboard focus follows the user to the new screen. */
-  SessionRoom.prototype.screenChanged = function (screen) {
-    this.wake();
-    // A tab that handed the room to another keeps its hands off the camera too.
-    if (this.devices && this.$(".sr-join") && !this.handedOff) {
-      if (screen === "prejoin") { this.devices.start(); } else { this.devices.stop(); }
+  /* The device check belongs to the pre-join screen of a participant. It starts by itself once the session
+   * is joinable (not an hour early, when the camera light would stay on), or earlier by "Test Audio/Video";
+   * a tab that handed the room to another keeps its hands off the camera. */
+  SessionRoom.prototype.syncDevices = function (screen, state) {
+    if (!this.devices || !this.$(".sr-join")) { return; }
+    if (screen !== "prejoin") {
+      this.devices.stop();
+    } else if (state.state !== "early" && !this.handedOff) {
+      this.devices.start();
     }
+  };
+
+  /* Keyboard focus follows the user to the new screen. */
+  SessionRoom.prototype.screenChanged = function () {
+    this.wake();
     var active = document.activeElement;
     var heading = this.$(".sr-screen:not([hidden]) [tabindex='-1']:not([hidden])");
     if (heading && active && active !== document.body && this.root.contains(active) && !active.offsetParent) {

@@ -220,6 +220,12 @@ def test_early_countdown(new_page, learner, tutor, viewport, suffix):
     expect(value).not_to_have_text(first, timeout=3000)  # ticks without a reload
     expect(page.get_by_role("button", name="Join Session")).to_be_disabled()
     expect(page.locator(".sr-status-label")).to_have_text("Starts soon")
+    # An hour early the camera stays off until the user asks for the check.
+    assert page.evaluate("document.querySelector('.sr-preview').srcObject") is None
+    page.get_by_role("button", name="Test Audio/Video").click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.sr-preview'); return v.srcObject && !v.paused; }"
+    )
     assert_accessible(page, f"early-{suffix}")
 
 
