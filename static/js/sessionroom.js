@@ -56,6 +56,7 @@
     this.inRoom = false;
     this.hasLeft = false;
     this.handedOff = false;
+    if (!this.root) { return; }
     this.directUrl = this.root.getAttribute("data-direct-url");
     this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
     this.params = new URLSearchParams(window.location.search);
