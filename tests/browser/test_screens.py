@@ -131,15 +131,18 @@ def test_device_check_with_fake_devices(new_page, session):
     leave(page)
 
 
-def test_permission_denied_shows_the_message_and_joins_listen_only(denying_browser, live_server, session):
-    context = denying_browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+@pytest.mark.parametrize("viewport,suffix", VIEWPORTS)
+def test_permission_denied_shows_the_message_and_joins_listen_only(
+    denying_browser, live_server, session, viewport, suffix
+):
+    context = denying_browser.new_context(viewport=viewport, base_url=live_server.url)
     try:
         page = context.new_page()
         page.goto(workbench(session))
         expect(page.get_by_text("Please allow camera/microphone access.")).to_be_visible()
         expect(page.get_by_text("You can still join and listen.")).to_be_visible()
         assert page.locator(".sessionroom").get_attribute("data-media") == "denied"
-        assert_accessible(page, "prejoin-permission-denied-desktop")
+        assert_accessible(page, f"prejoin-permission-denied-{suffix}")
         join = page.get_by_role("button", name="Join Session")
         expect(join).to_be_enabled()
         join.click()
@@ -358,6 +361,7 @@ def test_live_states_without_reload(new_page, fast_polls, session):
     expect(learner_page.locator(".sr-status-label")).to_have_text("In progress")  # by heartbeat, no reload
     expect(learner_page.locator(".sr-live")).to_have_text("In progress")
     expect(learner_page.locator(".sr-elapsed")).not_to_have_text("0:00")
+    assert_accessible(learner_page, "room-p2p-desktop")
 
     tutor_page.get_by_role("button", name="Leave session").click()
     for page in (tutor_page, learner_page):
