@@ -316,6 +316,25 @@ def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, ses
     leave(page)
 
 
+def test_bbb_join_error_redirect_inside_the_frame_is_a_technical_issue(new_page, bbb_settings, session, learner):
+    """BBB sends a refused join to logoutURL with ``errors=``; our page in the frame reports a failure."""
+    session.provider = "bbb"
+    session.save()
+    page = new_page()
+    page.goto(workbench(session))
+    page.get_by_role("button", name="Join Session").click()
+    expect(page.frame_locator(".sr-provider-frame").locator("#status")).to_contain_text("In the meeting")
+    frame = page.locator(".sr-provider-frame").content_frame
+    errors = '[{"key":"notFound","message":"We could not find a meeting with that meeting ID"}]'
+    frame.locator("body").evaluate(
+        "(body, url) => { location.href = url; }",
+        f"{page.url.split('/scenario')[0]}/sessionroom/session/{session.pk}/?left=1&errors={errors}",
+    )
+    expect(page.locator(".sr-status-label")).to_have_text("Technical issues")
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
+    assert attendance(session, learner).last_failure_at is not None
+
+
 @pytest.fixture
 def plugnmeet_settings(settings):
     """The fake plugNmeet as a configured provider."""
