@@ -64,10 +64,12 @@
   };
 
   /* Camera and microphone together; when the camera is missing or busy, the microphone alone (the other
-   * person then hears but does not see). Denied access is not retried: the browser would not ask again. */
+   * person then hears but does not see). Runs once until stopped: after a refusal only "Test Audio/Video"
+   * asks again, so polling never nags the browser. */
   DeviceCheck.prototype.start = function () {
     var self = this;
-    if (this.stream || this.pending) { return; }
+    if (this.active) { return; }
+    this.active = true;
     var generation = this.generation;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       this.setProblem("missing");
@@ -75,7 +77,6 @@
     }
     var constraints = this.constraints();
     function use(stream) {
-      self.pending = false;
       if (generation !== self.generation) { stopTracks(stream); return; }
       self.stream = stream;
       self.setProblem(stream.getVideoTracks().length ? "" : "no-camera");
@@ -84,12 +85,10 @@
       self.listDevices();
     }
     function fail(error) {
-      self.pending = false;
       if (generation !== self.generation) { return; }
       self.setProblem(DENIED[error.name] ? "denied" : "missing");
       self.listDevices();
     }
-    this.pending = true;
     navigator.mediaDevices.getUserMedia(constraints).then(use, function (error) {
       if (DENIED[error.name]) { fail(error); return; }
       navigator.mediaDevices.getUserMedia({ audio: constraints.audio }).then(use, fail);
@@ -98,6 +97,7 @@
 
   /* Release the camera and microphone (before joining, the room or the provider's frame opens its own). */
   DeviceCheck.prototype.stop = function () {
+    this.active = false;
     this.generation += 1;
     cancelAnimationFrame(this.frame);
     if (this.source) { this.source.disconnect(); this.source = null; }

@@ -56,6 +56,8 @@
     this.inRoom = false;
     this.parts = [];
     this.hasLeft = false;
+    this.handedOff = false;
+    if (!this.root) { return; }
     this.directUrl = this.root.getAttribute("data-direct-url");
     this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
     this.params = new URLSearchParams(window.location.search);
@@ -152,7 +154,9 @@
     if (!this.inRoom) { return; }
     this.closeFrame();
     this.inRoom = false;
+    this.handedOff = true;
     this.$(".sr-handed-off").hidden = false;
+    this.render(this.state);
     this.schedulePoll();
   };
 
@@ -220,7 +224,8 @@
     for (var i = 0; i < screens.length; i += 1) {
       screens[i].hidden = screens[i].getAttribute("data-screen-name") !== screen;
     }
-    if (screen !== previousScreen) { this.screenChanged(screen); }
+    if (screen !== previousScreen) { this.screenChanged(); }
+    this.syncDevices(screen, state);
     var label = this.$(".sr-status-label");
     if (label) { label.textContent = state.status_label; }
     var troubled = state.state === "technical_issues";
@@ -236,7 +241,7 @@
     this.$(".sr-left-title").hidden = !leftEarly;
     this.$(".sr-rejoin").hidden = !leftEarly;
     var newTab = this.$(".sr-newtab-link");
-    if (newTab) { newTab.href = this.directUrl + (this.inRoom ? "?join=1" : ""); }
+    if (newTab) { newTab.href = this.directUrl + (this.inRoom || this.handedOff ? "?join=1" : ""); }
     var countdown = this.$(".sr-countdown");
     if (countdown) { countdown.hidden = state.state !== "early"; }
     var waiting = this.$(".sr-waiting");
@@ -276,12 +281,21 @@
     });
   };
 
-  /* The device check runs only on the pre-join screen; keyboard focus follows the user to the new screen. */
-  SessionRoom.prototype.screenChanged = function (screen) {
-    this.wake();
-    if (this.devices && this.$(".sr-join")) {
-      if (screen === "prejoin") { this.devices.start(); } else { this.devices.stop(); }
+  /* The device check belongs to the pre-join screen of a participant. It starts by itself once the session
+   * is joinable (not an hour early, when the camera light would stay on), or earlier by "Test Audio/Video";
+   * a tab that handed the room to another keeps its hands off the camera. */
+  SessionRoom.prototype.syncDevices = function (screen, state) {
+    if (!this.devices || !this.$(".sr-join")) { return; }
+    if (screen !== "prejoin") {
+      this.devices.stop();
+    } else if (state.state !== "early" && !this.handedOff) {
+      this.devices.start();
     }
+  };
+
+  /* Keyboard focus follows the user to the new screen. */
+  SessionRoom.prototype.screenChanged = function () {
+    this.wake();
     var active = document.activeElement;
     var heading = this.$(".sr-screen:not([hidden]) [tabindex='-1']:not([hidden])");
     if (heading && active && active !== document.body && this.root.contains(active) && !active.offsetParent) {
@@ -338,6 +352,8 @@
       }
       self.inRoom = true;
       self.hasLeft = false;
+      self.handedOff = false;
+      self.$(".sr-handed-off").hidden = true;
       self.ticket = result.data.ticket;
       self.render(result.data.state);
       if (self.inRoom) { self.enterRoom(result.data.ticket); }

@@ -131,15 +131,18 @@ def test_device_check_with_fake_devices(new_page, session):
     leave(page)
 
 
-def test_permission_denied_shows_the_message_and_joins_listen_only(denying_browser, live_server, session):
-    context = denying_browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+@pytest.mark.parametrize("viewport,suffix", VIEWPORTS)
+def test_permission_denied_shows_the_message_and_joins_listen_only(
+    denying_browser, live_server, session, viewport, suffix
+):
+    context = denying_browser.new_context(viewport=viewport, base_url=live_server.url)
     try:
         page = context.new_page()
         page.goto(workbench(session))
         expect(page.get_by_text("Please allow camera/microphone access.")).to_be_visible()
         expect(page.get_by_text("You can still join and listen.")).to_be_visible()
         assert page.locator(".sessionroom").get_attribute("data-media") == "denied"
-        assert_accessible(page, "prejoin-permission-denied-desktop")
+        assert_accessible(page, f"prejoin-permission-denied-{suffix}")
         join = page.get_by_role("button", name="Join Session")
         expect(join).to_be_enabled()
         join.click()
@@ -220,6 +223,12 @@ def test_early_countdown(new_page, learner, tutor, viewport, suffix):
     expect(value).not_to_have_text(first, timeout=3000)  # ticks without a reload
     expect(page.get_by_role("button", name="Join Session")).to_be_disabled()
     expect(page.locator(".sr-status-label")).to_have_text("Starts soon")
+    # An hour early the camera stays off until the user asks for the check.
+    assert page.evaluate("document.querySelector('.sr-preview').srcObject") is None
+    page.get_by_role("button", name="Test Audio/Video").click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('.sr-preview'); return v.srcObject && !v.paused; }"
+    )
     assert_accessible(page, f"early-{suffix}")
 
 
@@ -307,6 +316,25 @@ def test_bbb_logout_inside_the_frame_leaves_the_room(new_page, bbb_settings, ses
     leave(page)
 
 
+def test_bbb_join_error_redirect_inside_the_frame_is_a_technical_issue(new_page, bbb_settings, session, learner):
+    """BBB sends a refused join to logoutURL with ``errors=``; our page in the frame reports a failure."""
+    session.provider = "bbb"
+    session.save()
+    page = new_page()
+    page.goto(workbench(session))
+    page.get_by_role("button", name="Join Session").click()
+    expect(page.frame_locator(".sr-provider-frame").locator("#status")).to_contain_text("In the meeting")
+    frame = page.locator(".sr-provider-frame").content_frame
+    errors = '[{"key":"notFound","message":"We could not find a meeting with that meeting ID"}]'
+    frame.locator("body").evaluate(
+        "(body, url) => { location.href = url; }",
+        f"{page.url.split('/scenario')[0]}/sessionroom/session/{session.pk}/?left=1&errors={errors}",
+    )
+    expect(page.locator(".sr-status-label")).to_have_text("Technical issues")
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
+    assert attendance(session, learner).last_failure_at is not None
+
+
 @pytest.fixture
 def plugnmeet_settings(settings):
     """The fake plugNmeet as a configured provider."""
@@ -352,6 +380,7 @@ def test_live_states_without_reload(new_page, fast_polls, session):
     expect(learner_page.locator(".sr-status-label")).to_have_text("In progress")  # by heartbeat, no reload
     expect(learner_page.locator(".sr-live")).to_have_text("In progress")
     expect(learner_page.locator(".sr-elapsed")).not_to_have_text("0:00")
+    assert_accessible(learner_page, "room-p2p-desktop")
 
     tutor_page.get_by_role("button", name="Leave session").click()
     for page in (tutor_page, learner_page):
@@ -463,9 +492,12 @@ def test_reschedule_request_without_booking_page(new_page, session, mailoutbox):
 
 
 @pytest.fixture
-def other_site():
-    """Serve one HTML page from another site on loopback (a real server: Chromium's Private Network Access
-    blocks a page that Playwright fulfilled from framing a loopback address)."""
+def unit_page(live_server):
+    """
+    A course unit on another origin of the same site (another port), framing our direct page the way the
+    Learning MFE frames units: camera and microphone allowed, display-capture not. A real server, because
+    Chromium's Private Network Access blocks a Playwright-fulfilled page from framing a loopback address.
+    """
     pages = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -482,28 +514,42 @@ def other_site():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield pages, f"http://127.0.0.1:{server.server_address[1]}"
+    host = urlsplit(live_server.url).hostname
+
+    def frame(path: str) -> str:
+        pages["/unit"] = (
+            '<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
+            f' src="{live_server.url}{path}" style="width:1200px;height:800px"></iframe></html>'
+        )
+        return f"http://{host}:{server.server_address[1]}/unit"
+
+    yield frame
     server.shutdown()
     server.server_close()
 
 
-def test_open_in_a_new_tab_inside_a_frame_without_screen_sharing(new_page, live_server, other_site, session):
-    """The Learning MFE's unit frame allows camera and microphone but not display-capture."""
-    pages, origin = other_site
-    host = urlsplit(live_server.url).hostname
-    ours = live_server.url if host != "127.0.0.1" else live_server.url.replace(host, "localhost", 1)
-    pages["/unit"] = (
-        f'<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
-        f' src="{ours}/sessionroom/session/{session.pk}/?student=learner" style="width:1200px;height:800px">'
-        "</iframe></html>"
-    )
+def test_open_in_a_new_tab_from_a_unit_frame_carries_the_user_into_the_same_room(new_page, unit_page, session, learner):
     page = new_page()
-    page.goto(origin + "/unit")
+    page.goto(unit_page(f"/sessionroom/session/{session.pk}/?student=learner"))
     unit = page.frame_locator("iframe")
     expect(unit.get_by_text("Screen sharing is not available inside this page.")).to_be_visible()
     link = unit.get_by_role("link", name="Open in a new tab")
     assert link.get_attribute("href") == f"/sessionroom/session/{session.pk}/"
     assert link.get_attribute("target") == "_blank"
+
+    unit.get_by_role("button", name="Join Session").click()
+    expect(unit.get_by_role("button", name="Leave session")).to_be_visible()
+    joined_at = attendance(session, learner).joined_at
+    assert link.get_attribute("href") == f"/sessionroom/session/{session.pk}/?join=1"
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    expect(tab.get_by_role("button", name="Leave session")).to_be_visible()  # in the room, no click
+    expect(unit.get_by_text("The session continues in the other tab.")).to_be_visible()
+    expect(unit.get_by_role("button", name="Leave session")).to_be_hidden()
+    row = attendance(session, learner)
+    assert row.joined_at == joined_at and row.left_at is None  # the same attendance; the frame did not leave
+    leave(tab)
 
 
 # Mobile --------------------------------------------------------------------------------------------
