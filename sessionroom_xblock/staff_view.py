@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import available_timezones
@@ -25,6 +25,7 @@ CSS_FILES = ("static/css/sessionroom.css", "static/css/staff.css")
 JS_FILE = "static/js/staff.js"
 DURATIONS = (15, 30, 45, 60, 90, 120)
 DEFAULT_DURATION = 30
+NEXT_SESSION_AFTER = timedelta(days=7)
 PAST_LIMIT = 50
 UPCOMING_LIMIT = 200
 _ZONE_AREAS = (
@@ -73,8 +74,13 @@ class StaffScope:
     time_zone: str = "UTC"
 
 
-def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, duration: int = DEFAULT_DURATION) -> str:
-    """The date, start time, length and time-zone fields, shared by the staff form and Book Next Session."""
+def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, *, start=None, duration=DEFAULT_DURATION):
+    """
+    The date, start time, length and time-zone fields, shared by the staff form and Book Next Session;
+    ``start`` (aware) pre-fills date and time in ``time_zone`` (the script re-fills them if it switches
+    the zone to the browser's).
+    """
+    local = start.astimezone(presenters.zone(time_zone)) if start is not None else None
     return resources.render(
         "when_fields.html",
         {
@@ -84,6 +90,9 @@ def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, dur
             "zone_source": zone_source,
             "durations": sorted({*DURATIONS, duration}),
             "duration": duration,
+            "start_iso": start.isoformat() if start is not None else "",
+            "date": local.strftime("%Y-%m-%d") if local else "",
+            "time": local.strftime("%H:%M") if local else "",
         },
         i18n_service,
     )
@@ -206,7 +215,8 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
 def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
     """
     The tutor's "Book Next Session" form for the post-session screen, or "" when it does not apply
-    (not the tutor, or the site sends people to a booking system instead).
+    (not the tutor, or the site sends people to a booking system instead). It suggests the same time a
+    week later, the usual rhythm of tutoring.
     """
     if not context.get("is_tutor") or context.get("booking_url") or not propose_url:
         return ""
@@ -220,7 +230,12 @@ def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
             **context,
             "propose_url": propose_url,
             "when_fields": when_fields(
-                prefix, zone_name, "default" if zone_name == "UTC" else "user", i18n_service, duration
+                prefix,
+                zone_name,
+                "default" if zone_name == "UTC" else "user",
+                i18n_service,
+                start=session.scheduled_start + NEXT_SESSION_AFTER,
+                duration=duration,
             ),
         },
         i18n_service,

@@ -183,6 +183,8 @@ def test_book_next_form_is_for_the_tutor_without_a_booking_system(session):
     i18n = make_block("tutor").i18n_service
     html = staff_view.book_next_html({**base, "is_tutor": True, "booking_url": ""}, "/propose", i18n)
     assert "Next session with Ana García" in html
+    week_later = (session.scheduled_start + timedelta(days=7)).astimezone(presenters.zone("Europe/Madrid"))
+    assert f'value="{week_later:%Y-%m-%d}"' in html and f'value="{week_later:%H:%M}"' in html
     assert (
         'data-url="/propose"' in html
         and "Propose session" in html
