@@ -220,8 +220,13 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         """Course staff without a session in the URL manage the course's sessions."""
         time_zone, source = staff_view.viewer_time_zone(viewer.user_id)
         urls = {name: self.runtime.handler_url(self, "staff", name) for name in staff_actions.STAFF_ACTIONS}
+        own = rooms.find_current_session(viewer, self.course_key(), now, self.policy())
         return staff_view.render_staff_view(
-            self._staff_scope(now, time_zone), urls, source, self._provider_problem(viewer)
+            self._staff_scope(now, time_zone),
+            urls,
+            source,
+            provider_problem=self._provider_problem(viewer),
+            own_session_url=session_page_url(own) if own is not None else "",
         )
 
     def author_view(self, context=None):

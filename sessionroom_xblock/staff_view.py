@@ -112,8 +112,13 @@ def prefix_for(course_key) -> str:
     return "sr-staff-" + hashlib.sha256(str(course_key).encode()).hexdigest()[:8]
 
 
-def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str, provider_problem: str) -> Fragment:
-    """The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js."""
+def render_staff_view(
+    scope: StaffScope, urls: dict[str, str], zone_source: str, *, provider_problem: str = "", own_session_url: str = ""
+) -> Fragment:
+    """
+    The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js. ``own_session_url`` links
+    staff who are also a participant (a tutor with a staff role) to their own session.
+    """
     prefix = prefix_for(scope.course_key)
     html = resources.render(
         "staff.html",
@@ -122,6 +127,7 @@ def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str,
             "when_fields": when_fields(prefix, scope.time_zone, zone_source, scope.i18n_service),
             "sessions_html": render_sessions(scope, prefix),
             "provider_problem": provider_problem,
+            "own_session_url": own_session_url,
         },
         scope.i18n_service,
     )
@@ -134,7 +140,7 @@ def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str,
 
 
 def render_sessions(scope: StaffScope, prefix: str) -> str:
-    """The live, upcoming and past sessions of the course, as HTML. Five queries whatever the count."""
+    """The live, upcoming and past sessions of the course, as HTML, in a fixed number of queries."""
     gettext = scope.i18n_service.gettext
     tz = presenters.zone(scope.time_zone)
     rows = {key: [] for key, _title, _empty in GROUPS}

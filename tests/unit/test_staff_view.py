@@ -201,3 +201,9 @@ def test_booking_links_carry_the_course_the_tutor_and_the_session(session):
         f"&tutor=tutor&session={session.pk}"
     )
     assert staff_view.booking_link("", session) == ""
+
+
+def test_staff_who_are_also_a_participant_get_a_link_to_their_own_session(learner, staff):
+    own = make_session(learner, staff)
+    html = make_block("staff").render("student_view").body_html()
+    assert "Schedule a session" in html and f"/sessionroom/session/{own.pk}/" in html
