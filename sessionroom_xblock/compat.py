@@ -134,3 +134,13 @@ def api_authentication_classes() -> list:
     except ImportError:
         return [SessionAuthentication]
     return [JwtAuthentication, SessionAuthentication]  # pragma: no cover - platform only
+
+
+def retirement_signal():
+    """The LMS's account-retirement signal for plugins (``USER_RETIRE_LMS_MISC``, sent with ``user``), or
+    None outside the platform."""
+    try:
+        from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC  # noqa: PLC0415
+    except ImportError:
+        return None
+    return USER_RETIRE_LMS_MISC
