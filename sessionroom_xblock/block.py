@@ -214,7 +214,9 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         )
 
     def _staff_scope(self, now, time_zone: str) -> staff_view.StaffScope:
-        return staff_view.StaffScope(self.course_key(), now, self.policy(), self.i18n_service, time_zone)
+        return staff_view.StaffScope(
+            self.course_key(), now, self.policy(), self.i18n_service, time_zone, block_id=str(self.scope_ids.usage_id)
+        )
 
     def _staff_view(self, viewer, now) -> Fragment:
         """Course staff without a session in the URL manage the course's sessions."""

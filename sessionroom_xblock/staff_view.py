@@ -65,13 +65,14 @@ def time_zone_choices() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class StaffScope:
-    """Which course the staff member manages, when, and how to translate and read the clock."""
+    """Which course the staff member manages (from which block), when, and how to translate and read the clock."""
 
     course_key: object
     now: datetime
     policy: lifecycle.Policy
     i18n_service: object
     time_zone: str = "UTC"
+    block_id: str = ""
 
 
 def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, *, start=None, duration=DEFAULT_DURATION):
@@ -107,9 +108,10 @@ def viewer_time_zone(user_id) -> tuple[str, str]:
     return "UTC", "default"
 
 
-def prefix_for(course_key) -> str:
-    """Element ids of one course's staff screen (stable, so refreshed lists keep their labels)."""
-    return "sr-staff-" + hashlib.sha256(str(course_key).encode()).hexdigest()[:8]
+def prefix_for(block_id) -> str:
+    """Element ids of one block's staff screen: unique on a page with several rooms, and stable, so a
+    refreshed list keeps its labels."""
+    return "sr-staff-" + hashlib.sha256(str(block_id).encode()).hexdigest()[:8]
 
 
 def render_staff_view(
@@ -119,7 +121,7 @@ def render_staff_view(
     The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js. ``own_session_url`` links
     staff who are also a participant (a tutor with a staff role) to their own session.
     """
-    prefix = prefix_for(scope.course_key)
+    prefix = prefix_for(scope.block_id)
     html = resources.render(
         "staff.html",
         {

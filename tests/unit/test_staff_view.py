@@ -207,3 +207,12 @@ def test_staff_who_are_also_a_participant_get_a_link_to_their_own_session(learne
     own = make_session(learner, staff)
     html = make_block("staff").render("student_view").body_html()
     assert "Schedule a session" in html and f"/sessionroom/session/{own.pk}/" in html
+
+
+def test_refreshed_lists_keep_the_ids_of_the_first_render_and_blocks_do_not_share_them(session, staff):
+    block = make_block("staff")
+    first = block.render("student_view").body_html()
+    prefix = staff_view.prefix_for(block.scope_ids.usage_id)
+    status, body = call_handler(block, "list", {}, handler="staff")
+    assert f'id="{prefix}-upcoming"' in first and f'id="{prefix}-upcoming"' in body["html"]
+    assert staff_view.prefix_for("course-v1:A+B+C/block1") != staff_view.prefix_for("course-v1:A+B+C/block2")
