@@ -28,3 +28,9 @@ class SessionRoomConfig(AppConfig):
         },
         "settings_config": dict.fromkeys(("lms.djangoapp", "cms.djangoapp"), _SETTINGS),
     }
+
+    def ready(self):
+        """Join the LMS's account retirement (a no-op outside the platform)."""
+        from sessionroom_xblock.retirement import connect_to_platform_retirement  # noqa: PLC0415 - models load first
+
+        connect_to_platform_retirement()

@@ -217,14 +217,21 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         )
 
     def _staff_scope(self, now, time_zone: str) -> staff_view.StaffScope:
-        return staff_view.StaffScope(self.course_key(), now, self.policy(), self.i18n_service, time_zone)
+        return staff_view.StaffScope(
+            self.course_key(), now, self.policy(), self.i18n_service, time_zone, block_id=str(self.scope_ids.usage_id)
+        )
 
     def _staff_view(self, viewer, now) -> Fragment:
         """Course staff without a session in the URL manage the course's sessions."""
         time_zone, source = staff_view.viewer_time_zone(viewer.user_id)
         urls = {name: self.runtime.handler_url(self, "staff", name) for name in staff_actions.STAFF_ACTIONS}
+        own = rooms.find_current_session(viewer, self.course_key(), now, self.policy())
         return staff_view.render_staff_view(
-            self._staff_scope(now, time_zone), urls, source, self._provider_problem(viewer)
+            self._staff_scope(now, time_zone),
+            urls,
+            source,
+            provider_problem=self._provider_problem(viewer),
+            own_session_url=session_page_url(own) if own is not None else "",
         )
 
     def author_view(self, context=None):

@@ -176,3 +176,13 @@ def course_staff_emails(course_key) -> list[str]:
     else:  # pragma: no cover - platform only
         users = [*CourseStaffRole(course_key).users_with_role(), *CourseInstructorRole(course_key).users_with_role()]
     return sorted({user.email for user in users if user.email})
+
+
+def retirement_signal():
+    """The LMS's account-retirement signal for plugins (``USER_RETIRE_LMS_MISC``, sent with ``user``), or
+    None outside the platform."""
+    try:
+        from openedx.core.djangoapps.user_api.accounts.signals import USER_RETIRE_LMS_MISC  # noqa: PLC0415
+    except ImportError:
+        return None
+    return USER_RETIRE_LMS_MISC

@@ -8,6 +8,8 @@ not taken place are cancelled, so the other participant is not left waiting.
 What stays: the session rows themselves (course, times, status), because they are the other
 participant's and the course's history too. They point at the user row, which the platform's own
 retirement anonymizes (username and email replaced); this module does not touch the user row.
+
+In the LMS this runs by itself when an account is retired; ``sessionroom_delete_user_data`` runs it by hand.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
+from sessionroom_xblock import compat
 from sessionroom_xblock.models import (
     Attendance,
     ChatMessage,
@@ -87,6 +90,23 @@ def delete_user_data(user, *, dry_run: bool = False) -> dict[str, int]:
             transaction.on_commit(lambda: _delete_at_providers(at_provider))
     log.info("Deleted Session Room data of user %s%s: %s", user.pk, " (dry run)" if dry_run else "", counts)
     return counts
+
+
+def connect_to_platform_retirement() -> bool:
+    """
+    Delete a person's data here when the LMS retires their account (its retirement pipeline sends
+    ``USER_RETIRE_LMS_MISC``). Called from the app's ``ready()``; False outside the platform.
+    """
+    signal = compat.retirement_signal()
+    if signal is None:
+        return False
+    signal.connect(_on_retirement, dispatch_uid="sessionroom_xblock.retirement")
+    return True
+
+
+def _on_retirement(sender, user=None, **kwargs) -> None:
+    if user is not None:
+        delete_user_data(user)
 
 
 def _delete_at_providers(recordings) -> None:

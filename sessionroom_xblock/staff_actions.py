@@ -65,7 +65,7 @@ def dispatch(name: str, ctx: StaffContext, payload) -> tuple[int, dict]:
 
 def _answer(ctx: StaffContext, message: str = "", session: TutoringSession | None = None) -> dict:
     """Every staff answer carries the refreshed list, so the page shows what the database now holds."""
-    body = {"html": render_sessions(ctx.scope, prefix_for(ctx.scope.course_key)), "message": message}
+    body = {"html": render_sessions(ctx.scope, prefix_for(ctx.scope.block_id)), "message": message}
     if session is not None:
         body["session"] = str(session.pk)
     return body

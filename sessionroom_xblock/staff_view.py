@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import available_timezones
@@ -25,6 +25,7 @@ CSS_FILES = ("static/css/sessionroom.css", "static/css/staff.css")
 JS_FILE = "static/js/staff.js"
 DURATIONS = (15, 30, 45, 60, 90, 120)
 DEFAULT_DURATION = 30
+NEXT_SESSION_AFTER = timedelta(days=7)
 PAST_LIMIT = 50
 UPCOMING_LIMIT = 200
 _ZONE_AREAS = (
@@ -64,17 +65,23 @@ def time_zone_choices() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class StaffScope:
-    """Which course the staff member manages, when, and how to translate and read the clock."""
+    """Which course the staff member manages (from which block), when, and how to translate and read the clock."""
 
     course_key: object
     now: datetime
     policy: lifecycle.Policy
     i18n_service: object
     time_zone: str = "UTC"
+    block_id: str = ""
 
 
-def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, duration: int = DEFAULT_DURATION) -> str:
-    """The date, start time, length and time-zone fields, shared by the staff form and Book Next Session."""
+def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, *, start=None, duration=DEFAULT_DURATION):
+    """
+    The date, start time, length and time-zone fields, shared by the staff form and Book Next Session;
+    ``start`` (aware) pre-fills date and time in ``time_zone`` (the script re-fills them if it switches
+    the zone to the browser's).
+    """
+    local = start.astimezone(presenters.zone(time_zone)) if start is not None else None
     return resources.render(
         "when_fields.html",
         {
@@ -84,6 +91,9 @@ def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, dur
             "zone_source": zone_source,
             "durations": sorted({*DURATIONS, duration}),
             "duration": duration,
+            "start_iso": start.isoformat() if start is not None else "",
+            "date": local.strftime("%Y-%m-%d") if local else "",
+            "time": local.strftime("%H:%M") if local else "",
         },
         i18n_service,
     )
@@ -98,14 +108,20 @@ def viewer_time_zone(user_id) -> tuple[str, str]:
     return "UTC", "default"
 
 
-def prefix_for(course_key) -> str:
-    """Element ids of one course's staff screen (stable, so refreshed lists keep their labels)."""
-    return "sr-staff-" + hashlib.sha256(str(course_key).encode()).hexdigest()[:8]
+def prefix_for(block_id) -> str:
+    """Element ids of one block's staff screen: unique on a page with several rooms, and stable, so a
+    refreshed list keeps its labels."""
+    return "sr-staff-" + hashlib.sha256(str(block_id).encode()).hexdigest()[:8]
 
 
-def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str, provider_problem: str) -> Fragment:
-    """The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js."""
-    prefix = prefix_for(scope.course_key)
+def render_staff_view(
+    scope: StaffScope, urls: dict[str, str], zone_source: str, *, provider_problem: str = "", own_session_url: str = ""
+) -> Fragment:
+    """
+    The staff screen as a fragment, started by ``SessionRoomStaff`` in staff.js. ``own_session_url`` links
+    staff who are also a participant (a tutor with a staff role) to their own session.
+    """
+    prefix = prefix_for(scope.block_id)
     html = resources.render(
         "staff.html",
         {
@@ -113,6 +129,7 @@ def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str,
             "when_fields": when_fields(prefix, scope.time_zone, zone_source, scope.i18n_service),
             "sessions_html": render_sessions(scope, prefix),
             "provider_problem": provider_problem,
+            "own_session_url": own_session_url,
         },
         scope.i18n_service,
     )
@@ -125,7 +142,7 @@ def render_staff_view(scope: StaffScope, urls: dict[str, str], zone_source: str,
 
 
 def render_sessions(scope: StaffScope, prefix: str) -> str:
-    """The live, upcoming and past sessions of the course, as HTML. Five queries whatever the count."""
+    """The live, upcoming and past sessions of the course, as HTML, in a fixed number of queries."""
     gettext = scope.i18n_service.gettext
     tz = presenters.zone(scope.time_zone)
     rows = {key: [] for key, _title, _empty in GROUPS}
@@ -206,7 +223,8 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
 def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
     """
     The tutor's "Book Next Session" form for the post-session screen, or "" when it does not apply
-    (not the tutor, or the site sends people to a booking system instead).
+    (not the tutor, or the site sends people to a booking system instead). It suggests the same time a
+    week later, the usual rhythm of tutoring.
     """
     if not context.get("is_tutor") or context.get("booking_url") or not propose_url:
         return ""
@@ -220,7 +238,12 @@ def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
             **context,
             "propose_url": propose_url,
             "when_fields": when_fields(
-                prefix, zone_name, "default" if zone_name == "UTC" else "user", i18n_service, duration
+                prefix,
+                zone_name,
+                "default" if zone_name == "UTC" else "user",
+                i18n_service,
+                start=session.scheduled_start + NEXT_SESSION_AFTER,
+                duration=duration,
             ),
         },
         i18n_service,

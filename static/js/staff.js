@@ -75,7 +75,18 @@
     var known = Array.prototype.some.call(select.options, function (option) { return option.value === browserZone; });
     if (!known || select.value === browserZone) { return false; }
     select.value = browserZone;
+    refillWhen(select.form);
     return true;
+  }
+
+  /* A suggested start (Book Next Session) follows the zone: the same instant, on the new zone's clock. */
+  function refillWhen(form) {
+    var when = form.querySelector(".sr-when");
+    var start = when && when.getAttribute("data-start");
+    if (!start) { return; }
+    var local = localParts(start, form.elements.time_zone.value);
+    form.elements.date.value = local.date;
+    form.elements.time.value = local.time;
   }
 
   /* An ISO instant as the date and time inputs' values in ``zone``. */

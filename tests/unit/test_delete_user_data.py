@@ -7,8 +7,10 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.dispatch import Signal
 from django.utils import timezone
 
+from sessionroom_xblock import compat, retirement
 from sessionroom_xblock.models import (
     Attendance,
     ChatMessage,
@@ -108,3 +110,20 @@ def test_shared_emails_are_refused(db):
     get_user_model().objects.filter(username__in=("one", "two")).update(email="Same@example.org")
     with pytest.raises(CommandError, match="More than one account"):
         run("same@example.org")
+
+
+def test_the_lms_account_retirement_deletes_the_data_too(history, learner, monkeypatch):
+    retire = Signal()
+    monkeypatch.setattr(compat, "retirement_signal", lambda: retire)
+    assert retirement.connect_to_platform_retirement()
+    try:
+        with mock.patch("sessionroom_xblock.retirement.get_provider"):
+            retire.send(sender=None, user=learner)
+    finally:
+        retire.disconnect(dispatch_uid="sessionroom_xblock.retirement")
+    assert not Feedback.objects.filter(author=learner).exists()
+
+
+def test_outside_the_platform_there_is_no_retirement_to_join():
+    assert compat.retirement_signal() is None
+    assert retirement.connect_to_platform_retirement() is False

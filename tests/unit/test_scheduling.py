@@ -1,8 +1,10 @@
 """The scheduling service: every rule a booking must pass, from whichever door it comes."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from sessionroom_xblock import scheduling
@@ -213,3 +215,37 @@ def test_each_change_is_announced_after_commit(learner, tutor, django_capture_on
         ("rescheduled", session.pk),
         ("cancelled", session.pk),
     ]
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_two_bookings_for_the_same_tutor_at_once_make_one_session(learner, tutor, monkeypatch):
+    """Both requests pass the clash check's door together; the row locks let only one through."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks (it serializes writers); run with SESSIONROOM_DB=mysql")
+    other = make_user("bo")
+    together = threading.Barrier(2, timeout=10)
+    lock_people = scheduling._lock_people
+
+    def lock_together(*users):
+        together.wait()
+        lock_people(*users)
+
+    monkeypatch.setattr(scheduling, "_lock_people", lock_together)
+    outcomes = []
+
+    def book_for(who):
+        try:
+            outcomes.append(book(who, tutor, tomorrow()).status)
+        except SchedulingError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=book_for, args=(who,)) for who in (learner, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "scheduled"]
+    assert TutoringSession.objects.filter(tutor=tutor).count() == 1

@@ -183,6 +183,8 @@ def test_book_next_form_is_for_the_tutor_without_a_booking_system(session):
     i18n = make_block("tutor").i18n_service
     html = staff_view.book_next_html({**base, "is_tutor": True, "booking_url": ""}, "/propose", i18n)
     assert "Next session with Ana García" in html
+    week_later = (session.scheduled_start + timedelta(days=7)).astimezone(presenters.zone("Europe/Madrid"))
+    assert f'value="{week_later:%Y-%m-%d}"' in html and f'value="{week_later:%H:%M}"' in html
     assert (
         'data-url="/propose"' in html
         and "Propose session" in html
@@ -199,3 +201,18 @@ def test_booking_links_carry_the_course_the_tutor_and_the_session(session):
         f"&tutor=tutor&session={session.pk}"
     )
     assert staff_view.booking_link("", session) == ""
+
+
+def test_staff_who_are_also_a_participant_get_a_link_to_their_own_session(learner, staff):
+    own = make_session(learner, staff)
+    html = make_block("staff").render("student_view").body_html()
+    assert "Schedule a session" in html and f"/sessionroom/session/{own.pk}/" in html
+
+
+def test_refreshed_lists_keep_the_ids_of_the_first_render_and_blocks_do_not_share_them(session, staff):
+    block = make_block("staff")
+    first = block.render("student_view").body_html()
+    prefix = staff_view.prefix_for(block.scope_ids.usage_id)
+    status, body = call_handler(block, "list", {}, handler="staff")
+    assert f'id="{prefix}-upcoming"' in first and f'id="{prefix}-upcoming"' in body["html"]
+    assert staff_view.prefix_for("course-v1:A+B+C/block1") != staff_view.prefix_for("course-v1:A+B+C/block2")
