@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from web_fragments.fragment import Fragment
 
-from sessionroom_xblock import compat, errors, lifecycle, resources
+from sessionroom_xblock import compat, errors, lifecycle, resources, staff_view
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import javascript_catalog
 from sessionroom_xblock.models import Recording, TutoringSession
@@ -31,8 +31,14 @@ SCREEN_OF_STATE = {
     lifecycle.State.NO_SHOW: "post",
     lifecycle.State.CANCELLED: "post",
 }
-CSS_FILES = ("static/css/sessionroom.css", "static/css/room.css")
-JS_FILES = ("static/js/devices.js", "static/js/sessionroom.js", "static/js/p2p.js", "static/js/panel.js")
+CSS_FILES = ("static/css/sessionroom.css", "static/css/room.css", "static/css/staff.css")
+JS_FILES = (
+    "static/js/devices.js",
+    "static/js/sessionroom.js",
+    "static/js/p2p.js",
+    "static/js/panel.js",
+    "static/js/staff.js",
+)
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,7 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "status_label": gettext(STATUS_LABELS[page.snapshot.state]),
         "tips": [gettext(tip) for tip in page.settings.tips],
         "resource_links": page.settings.resource_links,
-        "booking_url": page.settings.effective_booking_url,
+        "booking_url": staff_view.booking_link(page.settings.effective_booking_url, session),
         "dashboard_url": page.settings.effective_dashboard_url,
         "course_url": page.settings.course_url or _course_url(session),
         "is_tutor": page.access.role == ROLE_TUTOR,
@@ -196,6 +202,7 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "direct_url": reverse("sessionroom:session-page", args=[session.pk]),
         "frame_timeout_seconds": setting("FRAME_TIMEOUT_SECONDS"),
     }
+    context["book_next_html"] = staff_view.book_next_html(context, page.urls.get("propose_next", ""), i18n_service)
     fragment = Fragment()
     screens = [resources.render(f"{name}.html", context, i18n_service) for name in ("prejoin", "room", "postsession")]
     fragment.add_content(resources.render("session.html", {**context, "screens": screens}, i18n_service))

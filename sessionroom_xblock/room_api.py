@@ -121,8 +121,9 @@ def beat(access: Access, ctx: ActionContext, payload: dict) -> dict:
 
 @action("leave", writes=True)
 def leave_room(access: Access, ctx: ActionContext, payload: dict) -> dict:
-    """Leave (the tutor's leave ends the session)."""
-    return state_answer(access, ctx, rooms.leave(access, ctx.now, ctx.policy, ctx.analytics))
+    """Leave (the tutor's leave ends the session, unless it is only their tab closing)."""
+    closing = payload.get("closing") is True
+    return state_answer(access, ctx, rooms.leave(access, ctx.now, ctx.policy, ctx.analytics, closing=closing))
 
 
 @action("failure", writes=True)

@@ -256,10 +256,13 @@ def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics
     return after
 
 
-def leave(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
+def leave(
+    access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics, *, closing: bool = False
+) -> lifecycle.Snapshot:
     """
-    Leave the room. The tutor leaving ends the session for both (1-on-1: nobody to wait for);
-    the learner leaving keeps it open so they can come back.
+    Leave the room. The tutor's "Leave session" ends the session for both (1-on-1: nobody to wait for);
+    the learner leaving keeps it open so they can come back. A tab that closes or reloads (``closing``)
+    only records the leave, whoever it belongs to: a tutor's reload must not end the learner's session.
     """
     require_participant(access)
     session = access.session
@@ -269,7 +272,7 @@ def leave(access: Access, now: datetime, policy: lifecycle.Policy, analytics: An
             row.left_at = now
             row.seconds_present += _seconds_since(row.last_seen, now)
             row.save(update_fields=["left_at", "seconds_present"])
-    if access.role == ROLE_TUTOR:
+    if access.role == ROLE_TUTOR and not closing:
         end_session(session, now, analytics)
     return snapshot(access, now, policy)
 

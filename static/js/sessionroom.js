@@ -430,7 +430,8 @@
   SessionRoom.prototype.leaveOnClose = function () {
     if (!this.inRoom) { return; }
     this.inRoom = false;
-    this.call("leave", {}, true);
+    // A closing tab (or a reload) is not the tutor ending the session: the server only records the leave.
+    this.call("leave", { closing: true }, true);
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {

@@ -207,7 +207,7 @@
   window.SessionRoomBookNextBound = true;
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("a.sr-book-next");
+    var link = event.target.closest && event.target.closest(".sr-book-next");
     var room = link && link.closest(".sessionroom");
     var form = room && room.querySelector(".sr-book-next-form");
     if (!form) { return; }

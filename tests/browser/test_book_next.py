@@ -1,9 +1,4 @@
-"""The tutor's "Book Next Session" on the post-session screen when the site has no booking system.
-
-Strictly expected to fail until the post-session screen includes ``staff_view.book_next_html`` (the
-lead's integration of issue 5; see the staff branch's report): then it passes, the strict xfail turns
-into a failure, and the mark must go.
-"""
+"""The tutor's "Book Next Session" on the post-session screen when the site has no booking system."""
 
 from datetime import timedelta
 
@@ -17,7 +12,6 @@ from tests.factories import make_session
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xfail(strict=True, reason="postsession.html does not include book_next_html yet"),
 ]
 
 
@@ -26,7 +20,7 @@ def test_the_tutor_books_the_next_session_from_the_post_session_screen(new_page,
     done = make_session(learner, tutor, start=start, status=TutoringSession.Status.COMPLETED)
     page = new_page(viewport=PHONE)
     page.goto(f"/scenario/sessionroom.0/?student=tutor&session={done.pk}")
-    page.get_by_role("link", name="Book Next Session").click(timeout=5_000)
+    page.get_by_role("button", name="Book Next Session").click(timeout=5_000)
     form = page.locator(".sr-book-next-form")
     form.get_by_label("Time zone").select_option("Asia/Tokyo")
     form.get_by_label("Date").fill((timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d"))

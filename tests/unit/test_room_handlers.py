@@ -172,3 +172,14 @@ def test_times_are_shown_in_each_viewers_time_zone(session, settings):
     bogota = start.astimezone(ZoneInfo("America/Bogota")).strftime("%H:%M")
     tokyo = start.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
     assert bogota in learner_html and tokyo in tutor_html
+
+
+def test_a_tutors_closing_tab_does_not_end_the_session(session):
+    act("learner", "join", session)
+    act("tutor", "join", session)
+    block, status, body = act("tutor", "leave", session, closing=True)
+    assert status == 200 and body["state"] == "joinable" and events(block, "session_ended") == []
+    session.refresh_from_db()
+    assert session.status == TutoringSession.Status.IN_PROGRESS
+    _, status, body = act("tutor", "join", session)
+    assert status == 200 and body["state"]["state"] == "in_progress"
