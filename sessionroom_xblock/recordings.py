@@ -64,7 +64,9 @@ def sync_session(session: TutoringSession) -> SyncResult:
         if target is not None and info.state == Recording.State.READY and not row.storage_path:
             source = info.download_url or _download_url(provider, info.recording_id)
             if source:
-                copy_to_storage(row, source, target, expected_size=info.size_bytes)
+                # Not ``info.size_bytes``: plugNmeet reports sizes in MB rounded to two decimals. The copy is
+                # checked against the download's Content-Length and the stored object's size instead.
+                copy_to_storage(row, source, target)
                 result.copied += 1
     return result
 
@@ -155,8 +157,8 @@ def copy_to_storage(
     """
     Stream the recording at ``source_url`` into ``storage`` and record where it is.
 
-    Verifies the byte count against ``expected_size`` (the provider's figure, else the response's
-    Content-Length) and against what the storage reports, and the SHA-256 when one is expected; on a
+    Verifies the byte count against ``expected_size`` (an exact figure, else the response's Content-Length)
+    and against what the storage reports, and the SHA-256 when one is expected; on a
     mismatch the object is deleted and ``CopyFailed`` raised (the task retries the sync). Returns the path.
     """
     path = f"sessionroom/recordings/{recording.session_id}/{recording.provider_recording_id}.mp4"

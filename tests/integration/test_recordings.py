@@ -1,4 +1,5 @@
-"""Recordings over real HTTP: synced from the fake BBB server, copied into S3 served by moto's server mode.
+"""Recordings over real HTTP: synced from the fake BBB and plugNmeet servers, copied into S3 served by moto's
+server mode.
 
 Nothing is mocked: the BBB provider talks to ``fakes.bbb`` on 127.0.0.1, the copy streams from a local
 HTTP server through django-storages and boto3 into ``moto.server.ThreadedMotoServer``, and signed links are
@@ -18,15 +19,21 @@ import requests
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
+from fakes.plugnmeet import FAKE_RECORDING, FakePlugNmeet
 from sessionroom_xblock import recordings
 from sessionroom_xblock.models import Recording
 from sessionroom_xblock.providers.base import RoomSpec
+from sessionroom_xblock.providers.plugnmeet import PlugNmeetProvider
+from sessionroom_xblock.providers.registry import get_provider
 from sessionroom_xblock.tasks import poll_recordings
 from tests.factories import make_session
-from tests.fakes_fixtures import bbb_config
+from tests.integration.provider_sites import bbb_session
 from tests.integration.test_bbb_contract import LEARNER, TUTOR, enter
+from tests.plugnmeet_fixtures import API_KEY, API_SECRET, provider_config
+from tests.plugnmeet_fixtures import LEARNER as PNM_LEARNER
+from tests.plugnmeet_fixtures import room_spec as plugnmeet_room_spec
 
-pytest_plugins = ("tests.fakes_fixtures",)
+pytest_plugins = ("tests.fakes_fixtures", "tests.integration.provider_sites")
 
 BUCKET = "sessionroom-recordings"
 SIZE = 3 * 1024 * 1024 + 17  # several read chunks, not a round number
@@ -39,19 +46,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def bbb_site(fake_bbb, settings):
-    settings.SESSIONROOM = {**settings.SESSIONROOM, "PROVIDERS": {"bbb": bbb_config(fake_bbb)}}
-    return fake_bbb
-
-
-@pytest.fixture
 def recorded(bbb_site, learner, tutor):
     """A session whose BBB meeting was recorded with both participants and ended."""
-    session = make_session(learner, tutor, provider="bbb", recording_enabled=True)
-    session.provider_room_id = f"sessionroom-{session.pk}"
-    session.save()
-    from sessionroom_xblock.providers.registry import get_provider  # noqa: PLC0415
-
+    session = bbb_session(learner, tutor, recording_enabled=True)
     bbb = get_provider("bbb")
     spec = RoomSpec(room_id=session.provider_room_id, title="Algebra", record=True)
     room = bbb.ensure_room(spec)
@@ -204,3 +201,29 @@ def test_a_copy_that_does_not_verify_leaves_nothing_behind(recording, media, s3,
     assert stored_keys(s3) == []
     with pytest.raises(ClientError):
         s3.head_object(Bucket=BUCKET, Key=f"sessionroom/recordings/{recording.session_id}/rec-1.mp4")
+
+
+def test_sync_copies_a_ready_plugnmeet_recording_into_storage(s3, learner, tutor, settings):
+    """The whole path: plugNmeet lists a ready recording, mints a download link, the sync streams it to S3."""
+    fake = FakePlugNmeet(API_KEY, API_SECRET)
+    fake.start()
+    try:
+        settings.SESSIONROOM = {**settings.SESSIONROOM, "PROVIDERS": {"plugnmeet": provider_config(fake.base_url)}}
+        session = make_session(learner, tutor, provider="plugnmeet", recording_enabled=True)
+        session.provider_room_id = f"sessionroom-{session.pk}"
+        session.save()
+        provider = PlugNmeetProvider(provider_config(fake.base_url))
+        spec = plugnmeet_room_spec(room_id=session.provider_room_id, record=True)
+        requests.get(provider.join_ticket(provider.ensure_room(spec), spec, PNM_LEARNER).url, timeout=5)
+        provider.end_room(spec.room_id)
+
+        result = recordings.sync_session(session)
+        assert (result.created, result.copied) == (1, 1)
+        row = Recording.objects.select_related("session").get(session=session)
+        assert row.storage_path and row.size_bytes == len(FAKE_RECORDING)
+        body = s3.get_object(Bucket=BUCKET, Key=row.storage_path)["Body"].read()
+        assert body == FAKE_RECORDING
+        assert requests.get(recordings.recording_link(row, learner.pk), timeout=10).content == FAKE_RECORDING
+        assert recordings.sync_session(session).copied == 0, "copied once"
+    finally:
+        fake.stop()
