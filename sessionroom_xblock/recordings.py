@@ -163,12 +163,18 @@ def copy_to_storage(
     """
     path = f"sessionroom/recordings/{recording.session_id}/{recording.provider_recording_id}.mp4"
     timeout = (5, 60)
-    with requests.get(source_url, stream=True, timeout=timeout) as response:
-        response.raise_for_status()
-        length = response.headers.get("Content-Length")
-        expected = expected_size if expected_size is not None else (int(length) if length else None)
-        reader = _StreamReader(response)
-        stored = storage.save(path, io.BufferedReader(reader, CHUNK_BYTES))
+    try:
+        with requests.get(source_url, stream=True, timeout=timeout) as response:
+            response.raise_for_status()
+            length = response.headers.get("Content-Length")
+            expected = expected_size if expected_size is not None else (int(length) if length else None)
+            reader = _StreamReader(response)
+            stored = storage.save(path, io.BufferedReader(reader, CHUNK_BYTES))
+    except requests.RequestException as exc:
+        # Download links carry short-lived tokens: say what failed without the URL (and drop the cause,
+        # whose message holds it), so task logs never show one.
+        failed = type(exc).__name__
+        raise CopyFailed(f"Recording {recording.provider_recording_id}: download failed ({failed})") from None
     problems = []
     if expected is not None and reader.size != expected:
         problems.append(f"read {reader.size} bytes, expected {expected}")
