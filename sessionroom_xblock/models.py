@@ -81,8 +81,8 @@ class TutoringSession(models.Model):
         Keep the reminder fields right whoever changes the schedule (API, admin, seed command).
 
         A new start bumps the invitation's SEQUENCE, restarts the reminder plan from now, and a cancellation
-        bumps SEQUENCE and stops reminders. ``QuerySet.update`` bypasses this: schedule changes go through
-        ``save``.
+        bumps SEQUENCE and makes the cancel notice due. ``QuerySet.update`` bypasses this: code that moves or
+        cancels with an update writes ``reminders.reschedule_fields`` / ``reminders.cancel_fields`` with it.
         """
         from sessionroom_xblock import reminders  # noqa: PLC0415 - reminders imports this module
 

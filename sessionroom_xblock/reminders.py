@@ -42,6 +42,7 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import formats, timezone, translation
 
 from sessionroom_xblock import compat
@@ -99,11 +100,32 @@ def first_moment(session: TutoringSession) -> datetime | None:
     at once (its cancellation notice); any other status needs no reminder.
     """
     if session.status == TutoringSession.Status.SCHEDULED:
-        moments = plan(session.scheduled_start, session.schedule_set_at)
-        return moments[0][1] if moments else None
+        return _first_planned(session.scheduled_start, session.schedule_set_at)
     if session.status == TutoringSession.Status.CANCELLED and session.scheduled_start > timezone.now():
         return timezone.now()
     return None
+
+
+def _first_planned(start: datetime, schedule_set_at: datetime) -> datetime | None:
+    moments = plan(start, schedule_set_at)
+    return moments[0][1] if moments else None
+
+
+def reschedule_fields(start: datetime, now: datetime) -> dict:
+    """
+    The reminder columns to write with a new start, for code that moves a session with ``QuerySet.update``
+    (``save`` does this by itself): a fresh plan from ``now``, and the invitation's next SEQUENCE.
+    """
+    return {
+        "schedule_set_at": now,
+        "schedule_sequence": F("schedule_sequence") + 1,
+        "next_reminder_at": _first_planned(start, now),
+    }
+
+
+def cancel_fields(now: datetime) -> dict:
+    """The reminder columns to write with ``status=cancelled``: the cancel notice is due now, SEQUENCE moves on."""
+    return {"schedule_sequence": F("schedule_sequence") + 1, "next_reminder_at": now}
 
 
 @dataclass
@@ -303,14 +325,15 @@ def _retry_when_locked(operation: Callable[[], int], attempts: int = 20) -> int:
     SQLite answers a transaction that read before another one wrote with "database is locked" at once,
     without waiting; the other databases block on the row lock instead and never reach the retry.
     """
-    for attempt in range(attempts):
+    attempt = 1
+    while True:
         try:
             return operation()
         except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == attempts - 1:
+            if connection.vendor != "sqlite" or "locked" not in str(exc) or attempt == attempts:
                 raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")  # pragma: no cover
+            time.sleep(0.01 * attempt)
+            attempt += 1
 
 
 # --- The email -------------------------------------------------------------------------------------------

@@ -131,9 +131,9 @@ def sweep(self, token: str):
                 step()
             except Exception:  # noqa: BLE001 - one failing sweep must not stop the others or the chain
                 log.exception("Sweep step %s failed", step.__name__)
-        _hold_chain(token, hostname)
     finally:
-        sweep.apply_async(args=[token], countdown=setting("SWEEP_INTERVAL_SECONDS"))
+        if _hold_chain(token, hostname):  # a chain superseded while it ran ends here
+            sweep.apply_async(args=[token], countdown=setting("SWEEP_INTERVAL_SECONDS"))
 
 
 def _hold_chain(token: str, hostname: str) -> bool:

@@ -290,3 +290,26 @@ def test_a_refused_email_stays_claimed_for_a_retry_that_sends_it_once(booked):
         again = [reminders.send_claim(claim_id, token, moment + 2 * M) for claim_id, token in result.failed]
     assert outcomes == [True, True] and again == [None, None]
     assert len(mail.outbox) == 2
+
+
+def test_conditional_updates_carry_the_reminder_fields(booked, learner):
+    """Scheduling code that moves or cancels with ``QuerySet.update`` gets the same reminders as ``save``."""
+    start = booked.scheduled_start
+    sweep(at(start, 24 * H))
+    moved_at, new_start = timezone.now(), start - 20 * H  # earlier: the old plan's next moment would be too late
+    TutoringSession.objects.filter(pk=booked.pk, status="scheduled").update(
+        scheduled_start=new_start, scheduled_end=new_start + 45 * M, **reminders.reschedule_fields(new_start, moved_at)
+    )
+    mail.outbox.clear()
+    sweep(at(new_start, 24 * H))  # 4 hours from now; the old plan's next moment was 23 hours from now
+    _, calendar = _calendar(_message_to(learner))
+    assert calendar.walk("VEVENT")[0]["SEQUENCE"] == 1
+
+    cancelled_at = timezone.now()
+    TutoringSession.objects.filter(pk=booked.pk, status="scheduled").update(
+        status="cancelled", **reminders.cancel_fields(cancelled_at)
+    )
+    mail.outbox.clear()
+    sweep(cancelled_at + M)
+    _, calendar = _calendar(_message_to(learner))
+    assert calendar["METHOD"] == "CANCEL" and calendar.walk("VEVENT")[0]["SEQUENCE"] == 2
