@@ -112,7 +112,30 @@
 
   Panel.prototype.showNotes = function (data) {
     this.notes.value = data.text;
+    this.synced(data);
+  };
+
+  /* What the server holds: the base our next edit is compared with. */
+  Panel.prototype.synced = function (data) {
+    this.notesBase = data.text;
     this.notesVersion = data.version;
+  };
+
+  /*
+   * The other person saved first. Text we only added at the end (the usual way notes grow) is put after
+   * theirs and saved again; any other edit would overwrite theirs, so theirs is shown instead.
+   */
+  Panel.prototype.merge = function (mine, theirs) {
+    var base = this.notesBase || "";
+    var added = mine.indexOf(base) === 0 ? mine.slice(base.length) : null;
+    this.showNotes(theirs);
+    if (added) {
+      this.notes.value = theirs.text + added;
+      this.dirty = true;
+      this.status(this.t("Merged with the other participant's changes."));
+      return;
+    }
+    this.status(theirs.message);
   };
 
   Panel.prototype.notesChanged = function () {
@@ -122,7 +145,7 @@
     this.notesTimer = setTimeout(function () { self.saveNotes(); }, NOTES_DEBOUNCE_MS);
   };
 
-  /* One save at a time; keystrokes during a save are saved right after it, from the new version. */
+  /* One save at a time; what was typed during a save is saved right after it, from the new version. */
   Panel.prototype.saveNotes = function () {
     var self = this;
     if (this.saving) { return; }
@@ -133,17 +156,15 @@
     this.saving.then(function (result) {
       self.saving = null;
       if (result.ok) {
-        self.notesVersion = result.data.version;
+        self.synced(result.data);
         self.status(self.t("Saved"));
       } else if (result.status === 409) {
-        // The other person saved first: show theirs rather than overwrite a change nobody here has seen.
-        self.showNotes(result.data);
-        self.dirty = false;
-        self.status(result.data.message);
-        return;
+        self.merge(self.notes.value, result.data);
       } else {
+        // Refused (too long, too fast): the next keystroke tries again, not a loop.
         self.dirty = true;
         self.status(result.data.message || self.t("Not saved. Unable to connect."));
+        return;
       }
       if (self.dirty) { self.saveNotes(); }
     }, function () {

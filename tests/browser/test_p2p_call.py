@@ -5,6 +5,7 @@ email. WebRTC must stay on loopback, so these tests run inside a private network
 """
 
 import pytest
+from django.db.models import F
 
 from sessionroom_xblock.models import Feedback, TutoringSession
 from tests.browser.conftest import PHONE, assert_accessible, requires_private_network
@@ -119,6 +120,18 @@ def test_notes_and_links_are_shared(new_page, session):
         "() => document.querySelector('.sr-notes-input').value === 'Homework: exercises 4-6'", timeout=10_000
     )
     assert TutoringSession.objects.get(pk=session.pk).notes == "Homework: exercises 4-6"
+
+    # The tutor saves again while the learner adds a line at the end: both lines are kept.
+    TutoringSession.objects.filter(pk=session.pk).update(
+        notes="Homework: exercises 4-6\nBring a calculator", notes_version=F("notes_version") + 1
+    )
+    notes = learner.get_by_role("textbox", name="Session notes")
+    notes.press("End")
+    notes.press_sequentially(" (due Friday)")
+    merged = "Homework: exercises 4-6\nBring a calculator (due Friday)"
+    learner.wait_for_function(f"() => document.querySelector('.sr-notes-input').value === {merged!r}")
+    learner.locator(".sr-notes-status").get_by_text("Saved").wait_for()
+    assert TutoringSession.objects.get(pk=session.pk).notes == merged
 
     assert learner.get_by_label("Link title").count() == 0  # only the tutor adds links
     tutor.get_by_label("Link title").fill("Worksheet")
