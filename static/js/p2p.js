@@ -156,7 +156,7 @@
 
   Call.prototype.pollInterval = function () {
     if (this.connected) { return CONNECTED_POLL_MS; }
-    return this.connectTimer ? NEGOTIATING_POLL_MS : ALONE_POLL_MS;
+    return this.connectTimer || this.room.state.other_present ? NEGOTIATING_POLL_MS : ALONE_POLL_MS;
   };
 
   Call.prototype.receive = async function (message) {
