@@ -206,3 +206,36 @@ def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settin
         assert page.locator(".sr-p2p-controls").is_hidden()
     session.refresh_from_db()
     assert session.provider == "bbb"
+
+
+def test_screen_share_is_marked_unavailable_where_the_frame_forbids_it(new_page, session, live_server):
+    """
+    The Learning MFE's unit frame (cross-origin) allows camera and microphone, not display-capture; a
+    same-origin frame needs ``display-capture 'none'`` to be refused the same way.
+    """
+    page = new_page()
+    unit = f"{live_server.url}/mfe-unit"
+    room = f"/sessionroom/session/{session.pk}/?student=learner"
+    page.route(
+        unit,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=f'<!DOCTYPE html><html lang="en"><title>Unit</title><iframe title="Unit" src="{room}" '
+            'allow="camera; microphone; display-capture \'none\'" width="1200" height="800"></iframe></html>',
+        ),
+    )
+    page.goto(unit)
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("button", name="Join Session").click()
+    share = frame.get_by_role("button", name="Share screen")
+    share.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument.querySelector('.sr-share')"
+        ".getAttribute('aria-disabled') === 'true'"
+    )
+    assert "new tab" in share.get_attribute("title")
+    assert frame.locator(".sr-share-blocked").is_visible()
+    share.focus()  # still reachable by keyboard, where its description says why; pressing it does nothing
+    assert share.evaluate("button => button === document.activeElement")
+    page.keyboard.press("Enter")
+    assert share.get_attribute("aria-pressed") == "false"
