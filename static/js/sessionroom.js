@@ -17,10 +17,11 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function postJSON(url, body) {
+  function postJSON(url, body, keepalive) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
+      keepalive: Boolean(keepalive),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(body || {})
     }).then(function (response) {
@@ -69,7 +70,7 @@
 
   SessionRoom.prototype.call = function (action, body) {
     var payload = Object.assign({ session: this.sessionId }, body || {});
-    return postJSON(this.urls[action], payload);
+    return postJSON(this.urls[action], payload, this.closing);
   };
 
   SessionRoom.prototype.start = function () {
@@ -238,10 +239,15 @@
     });
   };
 
+  /*
+   * The tab is closing: say goodbye (p2p "bye") and leave. Keep-alive fetches outlive the page and, unlike
+   * sendBeacon, carry the CSRF header that both the XBlock handler and the direct page require.
+   */
   SessionRoom.prototype.leaveOnClose = function () {
-    if (!this.inRoom || !navigator.sendBeacon) { return; }
-    var blob = new Blob([JSON.stringify({ session: this.sessionId })], { type: "application/json" });
-    navigator.sendBeacon(this.urls.leave, blob);
+    if (!this.inRoom) { return; }
+    this.closing = true;
+    this.teardown();
+    this.call("leave");
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {

@@ -239,3 +239,11 @@ def test_screen_share_is_marked_unavailable_where_the_frame_forbids_it(new_page,
     assert share.evaluate("button => button === document.activeElement")
     page.keyboard.press("Enter")
     assert share.get_attribute("aria-pressed") == "false"
+
+
+def test_closing_the_tab_leaves_and_the_other_side_waits(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+    learner.close()
+    tutor.locator(".sr-waiting").get_by_text("Waiting for Ana García").wait_for(timeout=10_000)
+    assert session.attendances.get(user=session.learner).left_at is not None
