@@ -46,14 +46,19 @@ elif _DB == "postgresql":
         }
     }
 else:
-    # Two browsers write at once (signaling, heartbeats): a transaction that starts as a reader and then
-    # writes fails at once with "database is locked"; taking the write lock up front makes it wait instead.
-    _SQLITE_IMMEDIATE = {"transaction_mode": "IMMEDIATE"} if django.VERSION >= (5, 1) else {}
+    # Two browsers poll and write at once (signaling, heartbeats). A transaction that starts as a reader
+    # and then writes fails at once with "database is locked": take the write lock up front, and let
+    # readers go on while someone writes (WAL). Django 5.1+ accepts these options.
+    _SQLITE_CONCURRENCY = (
+        {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        if django.VERSION >= (5, 1)
+        else {}
+    )
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SESSIONROOM_SQLITE", str(VAR / "devhost.db")),
-            "OPTIONS": {"timeout": 20, **_SQLITE_IMMEDIATE},
+            "OPTIONS": {"timeout": 20, **_SQLITE_CONCURRENCY},
             # A file, not the in-memory default: the browser tests' live server answers two browsers'
             # parallel requests, and threads sharing one in-memory connection interleave transactions.
             "TEST": {"NAME": os.environ.get("SESSIONROOM_TEST_SQLITE", str(VAR / "test.db"))},

@@ -25,7 +25,7 @@ from sessionroom_xblock.rooms import ROLE_TUTOR, Access
 
 SIGNAL_KINDS = ("hello", "offer", "answer", "candidate", "bye")
 SIGNAL_MAX_BYTES = 16 * 1024
-#: Signaling messages nobody read within this time belong to a call attempt that is over.
+#: Signaling messages nobody read within this time are pruned (by the next message sent).
 SIGNAL_TTL = timedelta(minutes=5)
 SIGNAL_BATCH = 50
 CHAT_MAX_LENGTH = 2000
@@ -38,17 +38,17 @@ LINKS_PER_SESSION = 50
 RATE_LIMITS = {"signal": 20, "chat": 5, "notes": 5, "link": 2}
 
 
-def check_rate(scope: str, access: Access, ctx: ActionContext) -> None:
+def check_rate(scope: str, access: Access, ctx: ActionContext, count: int = 1) -> None:
     """Refuse with 429 once the sender has written ``RATE_LIMITS[scope]`` times in the current second."""
     second = int(ctx.now.timestamp())
     key = f"sessionroom:rate:{scope}:{access.session.pk}:{ctx.viewer.user_id}:{second}"
     cache.add(key, 0, timeout=5)
     try:
-        count = cache.incr(key)
+        total = cache.incr(key, count)
     except ValueError:  # expired between add and incr: this is the first write of a new window
-        cache.set(key, 1, timeout=5)
-        count = 1
-    if count > RATE_LIMITS[scope]:
+        cache.set(key, count, timeout=5)
+        total = count
+    if total > RATE_LIMITS[scope]:
         raise errors.RoomError(
             429, "rate_limited", errors.gettext_noop("Too many messages. Wait a moment."), retry_after=1
         )
@@ -97,42 +97,57 @@ def text_of(payload: dict, name: str, limit: int, *, required: bool = True) -> s
 @action("signal_send", writes=True)
 def signal_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
-    Queue one signaling message for the other participant: ``{"kind": ..., "data": {...}}``.
+    Queue signaling messages for the other participant, in order: ``{"messages": [{"kind", "data"}, ...]}``
+    (or one message as ``{"kind", "data"}``). Batching lets an offer and its ICE candidates share a request.
 
     ``hello`` starts a call attempt over: it clears whatever both browsers had queued for an earlier
     attempt (an offer for a page that has since reloaded would only confuse the new one).
     """
     require_open(access)
-    kind = payload.get("kind")
+    items = payload.get("messages", [payload])
+    if not isinstance(items, list) or not 0 < len(items) <= RATE_LIMITS["signal"]:
+        raise errors.invalid(errors.gettext_noop("Send 1 to 20 signaling messages at a time."), "messages")
+    rows = [_signal_row(access, item) for item in items]
+    check_rate("signal", access, ctx, len(rows))
+    # Whatever nobody read within SIGNAL_TTL belongs to a call attempt that is over.
+    done = Q() if any(row.kind == "hello" for row in rows) else Q(created__lt=ctx.now - SIGNAL_TTL)
+    with transaction.atomic():
+        SignalMessage.objects.filter(done, session=access.session).delete()
+        SignalMessage.objects.bulk_create(rows)
+    return {"sent": len(rows)}
+
+
+def _signal_row(access: Access, item) -> SignalMessage:
+    kind = item.get("kind") if isinstance(item, dict) else None
     if kind not in SIGNAL_KINDS:
         raise errors.invalid(errors.gettext_noop("Unknown signaling message."), "kind")
-    data = json.dumps(payload.get("data"), separators=(",", ":"))
+    data = json.dumps(item.get("data"), separators=(",", ":"))
     if len(data.encode()) > SIGNAL_MAX_BYTES:
         raise errors.invalid(errors.gettext_noop("The signaling message is too large."), "data")
-    check_rate("signal", access, ctx)
-    with transaction.atomic():
-        if kind == "hello":
-            SignalMessage.objects.filter(session=access.session).delete()
-        message = SignalMessage.objects.create(
-            session=access.session, sender_id=viewer_id(access), kind=kind, payload=data
-        )
-    return {"id": message.id}
+    return SignalMessage(session=access.session, sender_id=viewer_id(access), kind=kind, payload=data)
 
 
 @action("signal_poll", writes=True)
 def signal_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
-    The other participant's messages after ``cursor``, oldest first. Three queries.
+    The other participant's messages after ``cursor``, oldest first. At most three queries.
 
-    Reading with a cursor acknowledges everything up to it, so those rows (and any left over from
-    attempts older than ``SIGNAL_TTL``) are deleted: the table only holds calls being set up.
+    Reading with a cursor acknowledges everything up to it, so those rows are deleted: the table only
+    holds calls being set up. The last acknowledged cursor is kept in the cache, so a poll that brings
+    nothing new writes nothing (polls are frequent; writes are what contend).
     """
     require_open(access)
     cursor = cursor_of(payload)
     sender = other_id(access)
-    mine = SignalMessage.objects.filter(session=access.session)
-    mine.filter(Q(sender_id=sender, id__lte=cursor) | Q(created__lt=ctx.now - SIGNAL_TTL)).delete()
-    rows = list(mine.filter(sender_id=sender, id__gt=cursor).order_by("id")[:SIGNAL_BATCH])
+    acked_key = f"sessionroom:signal-acked:{access.session.pk}:{viewer_id(access)}"
+    if cursor > (cache.get(acked_key) or 0):
+        SignalMessage.objects.filter(session=access.session, sender_id=sender, id__lte=cursor).delete()
+        cache.set(acked_key, cursor, timeout=int(SIGNAL_TTL.total_seconds()))
+    rows = list(
+        SignalMessage.objects.filter(session=access.session, sender_id=sender, id__gt=cursor).order_by("id")[
+            :SIGNAL_BATCH
+        ]
+    )
     return {
         "messages": [{"id": row.id, "kind": row.kind, "data": json.loads(row.payload)} for row in rows],
         "cursor": rows[-1].id if rows else cursor,

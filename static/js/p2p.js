@@ -17,6 +17,8 @@
   var NEGOTIATING_POLL_MS = 250;
   var ALONE_POLL_MS = 500;
   var CONNECTED_POLL_MS = 1500;
+  /* The server takes 20 signaling messages per request and per second. */
+  var BATCH_MAX = 20;
 
   function stored(kind) {
     try { return window.localStorage.getItem(DEVICE_KEYS[kind]) || ""; } catch (error) { return ""; }
@@ -48,6 +50,7 @@
     this.polite = Boolean(this.config.polite);
     this.events = room.listener();
     this.cursor = 0;
+    this.queue = [];
     this.outbox = Promise.resolve();
     this.inbox = Promise.resolve();
     this.remote = room.$(".sr-remote");
@@ -108,17 +111,27 @@
 
   /* Signaling ------------------------------------------------------------------------------------- */
 
-  /* One message at a time, in order (an offer must reach the other side before its candidates). */
+  /*
+   * Messages leave in order, batched: what queues up while a request is in flight goes with the next one
+   * (an offer and its ICE candidates usually travel together). The promise settles once it is stored.
+   */
   Call.prototype.send = function (kind, data) {
     var self = this;
-    function attempt() {
-      if (self.stopped && kind !== "bye") { return null; }
-      return self.room.call("signal_send", { kind: kind, data: data }).then(function (result) {
-        return result.status === 429 ? wait(1000).then(attempt) : null;
-      }, function () { return null; });
+    if (this.stopped && kind !== "bye") { return this.outbox; }
+    this.queue.push({ kind: kind, data: data });
+    if (this.queue.length === 1) {
+      this.outbox = this.outbox.then(function () { return self.deliver(self.queue.splice(0)); });
     }
-    this.outbox = this.outbox.then(attempt);
     return this.outbox;
+  };
+
+  Call.prototype.deliver = function (batch) {
+    var self = this;
+    var now = batch.slice(0, BATCH_MAX);
+    return this.room.call("signal_send", { messages: now }).then(function (result) {
+      if (result.status === 429) { return wait(1000).then(function () { return self.deliver(batch); }); }
+      return batch.length > BATCH_MAX ? self.deliver(batch.slice(BATCH_MAX)) : null;
+    }, function () { return null; });
   };
 
   Call.prototype.poll = function () {
@@ -143,7 +156,7 @@
 
   Call.prototype.pollInterval = function () {
     if (this.connected) { return CONNECTED_POLL_MS; }
-    return this.connectTimer ? NEGOTIATING_POLL_MS : ALONE_POLL_MS;
+    return this.connectTimer || this.room.state.other_present ? NEGOTIATING_POLL_MS : ALONE_POLL_MS;
   };
 
   Call.prototype.receive = async function (message) {

@@ -19,8 +19,9 @@
     this.notes = room.$(".sr-notes-input");
     this.cursor = 0;
     this.loaded = false;
-    this.notesVersion = -1;
-    this.linkCount = -1;
+    // Version 0 and no links are what the page starts with: fetched only once there is something.
+    this.notesVersion = 0;
+    this.linkCount = 0;
     this.saving = null;
     this.dirty = false;
     this.stopped = false;
@@ -49,23 +50,28 @@
     var self = this;
     clearTimeout(this.timer);
     if (this.stopped) { return; }
+    if (this.polling) { this.again = true; return; }  // one poll at a time; the next follows at once
+    this.polling = true;
+    this.again = false;
     this.room.call("chat_poll", { cursor: this.cursor }).then(function (result) {
       if (!result.ok || self.stopped) { return; }
       var data = result.data;
-      data.messages.forEach(function (message) { self.showMessage(message); });
+      var news = self.loaded;  // what arrives after the history has loaded is news
+      data.messages.forEach(function (message) { self.showMessage(message, news); });
       self.cursor = data.cursor;
       self.loaded = self.loaded || !data.more;
+      self.again = self.again || data.more;
       if (data.notes_version !== self.notesVersion && !self.dirty && !self.saving) { self.loadNotes(); }
-      if (data.links !== self.linkCount) { self.loadLinks(); }
-      if (data.more) { self.poll(); }
+      if (data.links !== self.linkCount) { self.loadLinks(news); }
     }, function () { return null; }).then(function () {
-      if (!self.stopped) { self.timer = setTimeout(function () { self.poll(); }, POLL_MS); }
+      self.polling = false;
+      if (!self.stopped) { self.timer = setTimeout(function () { self.poll(); }, self.again ? 0 : POLL_MS); }
     });
   };
 
   /* Chat -------------------------------------------------------------------------------------------- */
 
-  Panel.prototype.showMessage = function (message) {
+  Panel.prototype.showMessage = function (message, news) {
     var item = document.createElement("li");
     item.className = message.mine ? "sr-chat-mine" : "sr-chat-theirs";
     var sender = document.createElement("span");
@@ -78,8 +84,8 @@
     item.appendChild(text);
     this.log.appendChild(item);
     this.log.scrollTop = this.log.scrollHeight;
-    // The history loaded on entry is not news; a new line from the other person is announced once.
-    if (this.loaded && !message.mine) { this.room.announce(message.sender + ": " + message.text); }
+    // A new line from the other person is announced once; the history loaded on entry is not.
+    if (news && !message.mine) { this.room.announce(message.sender + ": " + message.text); }
   };
 
   Panel.prototype.sendChat = function () {
@@ -112,7 +118,30 @@
 
   Panel.prototype.showNotes = function (data) {
     this.notes.value = data.text;
+    this.synced(data);
+  };
+
+  /* What the server holds: the base our next edit is compared with. */
+  Panel.prototype.synced = function (data) {
+    this.notesBase = data.text;
     this.notesVersion = data.version;
+  };
+
+  /*
+   * The other person saved first. Text we only added at the end (the usual way notes grow) is put after
+   * theirs and saved again; any other edit would overwrite theirs, so theirs is shown instead.
+   */
+  Panel.prototype.merge = function (mine, theirs) {
+    var base = this.notesBase || "";
+    var added = mine.indexOf(base) === 0 ? mine.slice(base.length) : null;
+    this.showNotes(theirs);
+    if (added) {
+      this.notes.value = theirs.text + added;
+      this.dirty = true;
+      this.status(this.t("Merged with the other participant's changes."));
+      return;
+    }
+    this.status(theirs.message);
   };
 
   Panel.prototype.notesChanged = function () {
@@ -122,28 +151,26 @@
     this.notesTimer = setTimeout(function () { self.saveNotes(); }, NOTES_DEBOUNCE_MS);
   };
 
-  /* One save at a time; keystrokes during a save are saved right after it, from the new version. */
+  /* One save at a time; what was typed during a save is saved right after it, from the new version. */
   Panel.prototype.saveNotes = function () {
     var self = this;
     if (this.saving) { return; }
     var text = this.notes.value;
     this.dirty = false;
     this.status(this.t("Saving…"));
-    this.saving = this.room.call("notes_save", { text: text, version: Math.max(0, this.notesVersion) });
+    this.saving = this.room.call("notes_save", { text: text, version: this.notesVersion });
     this.saving.then(function (result) {
       self.saving = null;
       if (result.ok) {
-        self.notesVersion = result.data.version;
+        self.synced(result.data);
         self.status(self.t("Saved"));
       } else if (result.status === 409) {
-        // The other person saved first: show theirs rather than overwrite a change nobody here has seen.
-        self.showNotes(result.data);
-        self.dirty = false;
-        self.status(result.data.message);
-        return;
+        self.merge(self.notes.value, result.data);
       } else {
+        // Refused (too long, too fast): the next keystroke tries again, not a loop.
         self.dirty = true;
         self.status(result.data.message || self.t("Not saved. Unable to connect."));
+        return;
       }
       if (self.dirty) { self.saveNotes(); }
     }, function () {
@@ -155,7 +182,7 @@
 
   /* Links ------------------------------------------------------------------------------------------- */
 
-  Panel.prototype.loadLinks = function () {
+  Panel.prototype.loadLinks = function (news) {
     var self = this;
     this.room.call("links_get").then(function (result) {
       if (!result.ok) { return; }
@@ -171,7 +198,7 @@
         item.appendChild(anchor);
         list.appendChild(item);
       });
-      if (self.linkCount >= 0 && result.data.links.length > self.linkCount) { self.room.announce(self.t("New resource link")); }
+      if (news && result.data.links.length > self.linkCount) { self.room.announce(self.t("New resource link")); }
       self.linkCount = result.data.links.length;
     });
   };
@@ -189,7 +216,7 @@
       }
       title.value = "";
       url.value = "";
-      self.loadLinks();
+      self.loadLinks(false);
     });
   };
 

@@ -17,8 +17,6 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  /* keepalive lets a request outlive the page (leaving on close); unlike sendBeacon it can carry the
-   * CSRF header both the XBlock handler and the direct page's views require. */
   function postJSON(url, body, keepalive) {
     return fetch(url, {
       method: "POST",
@@ -82,9 +80,10 @@
     };
   };
 
-  SessionRoom.prototype.call = function (action, body, keepalive) {
+  /* While the tab closes, every request is keep-alive so it outlives the page (see leaveOnClose). */
+  SessionRoom.prototype.call = function (action, body) {
     var payload = Object.assign({ session: this.sessionId }, body || {});
-    return postJSON(this.urls[action], payload, keepalive);
+    return postJSON(this.urls[action], payload, this.closing);
   };
 
   SessionRoom.prototype.start = function () {
@@ -427,11 +426,17 @@
     });
   };
 
+  /*
+   * The tab is closing: say goodbye (p2p "bye") and leave. Keep-alive fetches outlive the page and, unlike
+   * sendBeacon, carry the CSRF header that both the XBlock handler and the direct page require.
+   */
   SessionRoom.prototype.leaveOnClose = function () {
     if (!this.inRoom) { return; }
     this.inRoom = false;
+    this.closing = true;
+    this.teardown();
     // A closing tab (or a reload) is not the tutor ending the session: the server only records the leave.
-    this.call("leave", { closing: true }, true);
+    this.call("leave", { closing: true });
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {

@@ -5,6 +5,7 @@ email. WebRTC must stay on loopback, so these tests run inside a private network
 """
 
 import pytest
+from django.db.models import F
 
 from sessionroom_xblock.models import Feedback, TutoringSession
 from tests.browser.conftest import PHONE, assert_accessible, requires_private_network
@@ -17,6 +18,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requ
 DECODED_FRAMES = """() => {
   const video = document.querySelector('.sr-remote');
   return Boolean(video && video.srcObject && video.getVideoPlaybackQuality().totalVideoFrames > 0);
+}"""
+
+RECORD_ANNOUNCEMENTS = """() => {
+  window.announced = [];
+  const live = document.querySelector('.sr-live');
+  new MutationObserver(() => window.announced.push(live.textContent)).observe(live, { childList: true });
 }"""
 
 
@@ -47,10 +54,13 @@ def test_call_connects_chats_and_ends_for_both(new_page, session):
     learner, tutor = open_pair(new_page, session)
     wait_for_media(learner, tutor)
 
+    learner.evaluate(RECORD_ANNOUNCEMENTS)
     say(learner, tutor, "Hello from Ana")
     say(tutor, learner, "Hi Ana, shall we start with exercise 3?")
-    # An incoming line is announced through the live region.
-    assert "Hi Ana" in learner.locator(".sr-live").text_content()
+    # An incoming line is announced through the live region; one's own is not.
+    announced = learner.evaluate("() => window.announced")
+    assert "Tomás Okafor: Hi Ana, shall we start with exercise 3?" in announced
+    assert not any("Hello from Ana" in text for text in announced)
 
     assert_accessible(learner, "room-desktop")
     assert_accessible(tutor, "room-direct-desktop", context=None)
@@ -120,6 +130,18 @@ def test_notes_and_links_are_shared(new_page, session):
     )
     assert TutoringSession.objects.get(pk=session.pk).notes == "Homework: exercises 4-6"
 
+    # The tutor saves again while the learner adds a line at the end: both lines are kept.
+    TutoringSession.objects.filter(pk=session.pk).update(
+        notes="Homework: exercises 4-6\nBring a calculator", notes_version=F("notes_version") + 1
+    )
+    notes = learner.get_by_role("textbox", name="Session notes")
+    notes.press("End")
+    notes.press_sequentially(" (due Friday)")
+    merged = "Homework: exercises 4-6\nBring a calculator (due Friday)"
+    learner.wait_for_function(f"() => document.querySelector('.sr-notes-input').value === {merged!r}")
+    learner.locator(".sr-notes-status").get_by_text("Saved").wait_for()
+    assert TutoringSession.objects.get(pk=session.pk).notes == merged
+
     assert learner.get_by_label("Link title").count() == 0  # only the tutor adds links
     tutor.get_by_label("Link title").fill("Worksheet")
     tutor.get_by_label("Link address").fill("https://example.org/worksheet.pdf")
@@ -184,3 +206,44 @@ def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settin
         assert page.locator(".sr-p2p-controls").is_hidden()
     session.refresh_from_db()
     assert session.provider == "bbb"
+
+
+def test_screen_share_is_marked_unavailable_where_the_frame_forbids_it(new_page, session, live_server):
+    """
+    The Learning MFE's unit frame (cross-origin) allows camera and microphone, not display-capture; a
+    same-origin frame needs ``display-capture 'none'`` to be refused the same way.
+    """
+    page = new_page()
+    unit = f"{live_server.url}/mfe-unit"
+    room = f"/sessionroom/session/{session.pk}/?student=learner"
+    page.route(
+        unit,
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body=f'<!DOCTYPE html><html lang="en"><title>Unit</title><iframe title="Unit" src="{room}" '
+            'allow="camera; microphone; display-capture \'none\'" width="1200" height="800"></iframe></html>',
+        ),
+    )
+    page.goto(unit)
+    frame = page.frame_locator("iframe")
+    frame.get_by_role("button", name="Join Session").click()
+    share = frame.get_by_role("button", name="Share screen")
+    share.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('iframe').contentDocument.querySelector('.sr-share')"
+        ".getAttribute('aria-disabled') === 'true'"
+    )
+    assert "new tab" in share.get_attribute("title")
+    assert frame.locator(".sr-share-blocked").is_visible()
+    share.focus()  # still reachable by keyboard, where its description says why; pressing it does nothing
+    assert share.evaluate("button => button === document.activeElement")
+    page.keyboard.press("Enter")
+    assert share.get_attribute("aria-pressed") == "false"
+
+
+def test_closing_the_tab_leaves_and_the_other_side_waits(new_page, session):
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+    learner.close()
+    tutor.locator(".sr-waiting").get_by_text("Waiting for Ana García").wait_for(timeout=10_000)
+    assert session.attendances.get(user=session.learner).left_at is not None

@@ -66,6 +66,34 @@ def test_signals_reach_only_the_other_participant_in_order(session, learner, tut
     assert act(learner, session, "signal_poll", {"cursor": 0})[1]["messages"] == []
 
 
+def test_signal_batches_keep_their_order_and_count_against_the_rate(session, learner, tutor):
+    now = timezone.now()
+    batch = [offer()] + [{"kind": "candidate", "data": {"candidate": f"c{index}"}} for index in range(14)]
+    status, body = act(learner, session, "signal_send", {"messages": batch}, now=now)
+    assert status == 200 and body == {"sent": 15}
+    received = act(tutor, session, "signal_poll", {"cursor": 0})[1]["messages"]
+    assert [m["kind"] for m in received] == ["offer"] + ["candidate"] * 14
+    assert [m["data"] for m in received[1:]] == [{"candidate": f"c{index}"} for index in range(14)]
+    status, _ = act(learner, session, "signal_send", {"messages": batch[:6]}, now=now)
+    assert status == 429
+
+
+@pytest.mark.parametrize(
+    "messages,field",
+    [
+        ([], "messages"),
+        ([offer()] * 21, "messages"),
+        ("offer", "messages"),
+        ([offer(), {"kind": "shout"}], "kind"),
+        ([offer(), "candidate"], "kind"),
+    ],
+)
+def test_a_bad_batch_stores_nothing(session, learner, messages, field):
+    status, body = act(learner, session, "signal_send", {"messages": messages})
+    assert status == 400 and body["field"] == field
+    assert not SignalMessage.objects.exists()
+
+
 def test_signal_poll_after_cursor_prunes_what_was_read(session, learner, tutor):
     act(learner, session, "signal_send", offer())
     first = act(tutor, session, "signal_poll", {"cursor": 0})[1]
@@ -78,10 +106,18 @@ def test_signal_poll_after_cursor_prunes_what_was_read(session, learner, tutor):
     assert not SignalMessage.objects.exists()
 
 
-def test_stale_signals_are_pruned(session, learner, tutor):
+def test_stale_signals_are_pruned_by_the_next_send(session, learner, tutor):
+    act(learner, session, "signal_send", offer("stale"))
+    act(tutor, session, "signal_send", offer("new"), now=timezone.now() + timedelta(minutes=6))
+    assert list(SignalMessage.objects.values_list("sender_id", flat=True)) == [tutor.pk]
+
+
+def test_a_poll_with_nothing_new_writes_nothing(session, learner, tutor, django_assert_num_queries):
     act(learner, session, "signal_send", offer())
-    act(tutor, session, "signal_poll", {"cursor": 999}, now=timezone.now() + timedelta(minutes=6))
-    assert not SignalMessage.objects.exists()
+    cursor = act(tutor, session, "signal_poll", {"cursor": 0})[1]["cursor"]
+    act(tutor, session, "signal_poll", {"cursor": cursor})  # acknowledges the offer: deleted
+    with django_assert_num_queries(2):  # the session, the messages; no DELETE
+        act(tutor, session, "signal_poll", {"cursor": cursor})
 
 
 def test_hello_starts_the_call_over(session, learner, tutor):
