@@ -40,9 +40,9 @@ def templatized(workdir: Path) -> list[Path]:
         settings.configure(USE_I18N=True)
         django.setup()
     out = []
-    for template in sorted((REPO / "templates").rglob("*.html")):
+    for template in sorted(p for p in (REPO / "templates").rglob("*") if p.suffix in (".html", ".txt")):
         target = workdir / template.relative_to(REPO)
-        target = target.with_suffix(".html.py")
+        target = target.with_name(target.name + ".py")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(templatize(template.read_text(encoding="utf-8"), origin=str(template)), encoding="utf-8")
         out.append(target)
@@ -59,7 +59,7 @@ def extract() -> None:
             parts.append(work / "templates.pot")
             xgettext("Python", PY_KEYWORDS, templates, parts[-1])
             text = parts[-1].read_text(encoding="utf-8").replace(f"{work.name}/", "")
-            parts[-1].write_text(text.replace(".html.py", ".html"), encoding="utf-8")
+            parts[-1].write_text(text.replace(".html.py", ".html").replace(".txt.py", ".txt"), encoding="utf-8")
         python = sorted(p for p in (REPO / "sessionroom_xblock").rglob("*.py") if "migrations" not in p.parts)
         parts.append(work / "python.pot")
         xgettext("Python", PY_KEYWORDS, python, parts[-1])
