@@ -118,7 +118,8 @@ if os.environ.get("SESSIONROOM_PLUGNMEET_URL"):
 SESSIONROOM = {
     "DEFAULT_PROVIDER": os.environ.get("SESSIONROOM_DEFAULT_PROVIDER", "p2p"),
     "PROVIDERS": _PROVIDERS,
-    "LMS_ROOT_URL": os.environ.get("SESSIONROOM_ROOT_URL", "http://127.0.0.1:8000"),
+    # Empty: links follow the request's host, so the dev host works on any port; set it to pin one.
+    "LMS_ROOT_URL": os.environ.get("SESSIONROOM_ROOT_URL", ""),
     "WORKBENCH_COURSE_KEY": "course-v1:SessionRoom+Algebra101+2026",
     "COURSE_TITLES": {"course-v1:SessionRoom+Algebra101+2026": "Algebra I: Linear Equations"},
     "DASHBOARD_URL": "/",

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from opaque_keys.edx.keys import CourseKey
 
+from sessionroom_xblock.compat import lms_root_url
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import TutoringSession
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     help = "Create demo users and a tutoring session starting soon, then print the learner's and tutor's URLs."
 
     def add_arguments(self, parser):
-        parser.add_argument("--base-url", default=setting("LMS_ROOT_URL"), help="Where the dev host is served.")
+        parser.add_argument("--base-url", default=lms_root_url(), help="Where the dev host is served.")
         parser.add_argument("--minutes", type=int, default=2, help="Minutes until the session starts.")
         parser.add_argument("--duration", type=int, default=30, help="Session length in minutes.")
         parser.add_argument("--provider", default="", help="Provider for this session (default: the site's).")
