@@ -7,6 +7,8 @@ wheel test proves the installed layout.
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -63,7 +65,23 @@ def render(template: str, context: dict, i18n_service) -> str:
     try:
         return _compiled(template).render(Context({**context, "_i18n_service": i18n_service}))
     finally:
-        _forget_merged_catalog()
+        if not getattr(_batch, "depth", 0):
+            _forget_merged_catalog()
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def rendering_together():
+    """Several ``render`` calls in one language (an email's subject, text and HTML): clean up once, at the end."""
+    _batch.depth = getattr(_batch, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _batch.depth -= 1
+        if not _batch.depth:
+            _forget_merged_catalog()
 
 
 def _forget_merged_catalog() -> None:

@@ -4,7 +4,7 @@ import gettext
 
 from django.utils import translation
 
-from sessionroom_xblock.resources import render
+from sessionroom_xblock.resources import render, rendering_together
 
 
 class Catalog(gettext.NullTranslations):
@@ -22,4 +22,13 @@ def test_our_catalog_does_not_stay_merged_into_djangos():
         for _ in range(3):
             html = render("message.html", {"message": "This session has ended."}, service)
             assert "Esta sesión terminó (nuestra)." in html
+        assert translation.gettext("This session has ended.") == "This session has ended."
+
+
+def test_templates_rendered_together_clean_up_once_at_the_end():
+    service = Catalog({"This session has ended.": "Esta sesión terminó (nuestra)."})
+    with translation.override("es"):
+        with rendering_together():
+            for _ in range(3):
+                assert "(nuestra)" in render("message.html", {"message": "This session has ended."}, service)
         assert translation.gettext("This session has ended.") == "This session has ended."
