@@ -50,7 +50,7 @@ from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import BundledI18nService
 from sessionroom_xblock.links import session_page_url
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
-from sessionroom_xblock.resources import render
+from sessionroom_xblock.resources import render, rendering_together
 
 log = logging.getLogger(__name__)
 
@@ -362,9 +362,10 @@ def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> 
         }
         base = "email/cancelled" if cancelled else "email/reminder"
         i18n = BundledI18nService()
-        subject = " ".join(render(f"{base}_subject.txt", context, i18n).split())
-        text = render(f"{base}.txt", context, i18n)
-        html = render(f"{base}.html", context, i18n)
+        with rendering_together():
+            subject = " ".join(render(f"{base}_subject.txt", context, i18n).split())
+            text = render(f"{base}.txt", context, i18n)
+            html = render(f"{base}.html", context, i18n)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,

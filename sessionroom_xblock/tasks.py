@@ -170,7 +170,11 @@ def start_chain_if_free() -> str | None:
     token = uuid.uuid4().hex
     if not cache.add(SWEEP_LOCK, token, setting("SWEEP_HEARTBEAT_SECONDS")):
         return None
-    sweep.apply_async(args=[token])
+    try:
+        sweep.apply_async(args=[token])
+    except Exception:
+        cache.delete(SWEEP_LOCK)  # no chain runs (broker down): let the next check try again at once
+        raise
     log.info("Started sweep chain %s", token)
     return token
 
