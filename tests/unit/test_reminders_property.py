@@ -37,7 +37,10 @@ def schedules(draw):
     start = booked + draw(LEAD)
     story = {"booked": booked, "start": start, "reschedule": None, "cancel": None}
     if draw(st.booleans()):
-        at = draw(st.integers(booked, booked + 1600))
+        # A reschedule comes at least a minute after the booking: the model reads an unchanged
+        # schedule_set_at as "the caller did not say when" and stamps the real clock, which this
+        # simulated timeline cannot follow (in the product every change carries the current time).
+        at = draw(st.integers(booked + 1, booked + 1600))
         new_start = at + draw(LEAD)
         if new_start != start:
             story["reschedule"] = (at, new_start)
