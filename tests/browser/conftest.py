@@ -109,6 +109,7 @@ def assert_accessible(page, name: str, context: str | None = ".sessionroom") -> 
 
     screens = ARTIFACTS / "screens"
     screens.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
+    target = page.locator(context).first if context else page
+    target.screenshot(path=str(screens / f"{name}.png"), **({} if context else {"full_page": True}))
     results = Axe().run(page, context=context)
     assert results.violations_count == 0, results.generate_report()
