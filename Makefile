@@ -9,16 +9,16 @@ export DJANGO_SETTINGS_MODULE := devhost.settings
 help: ## list the targets
 	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(DEMO_VENV)/.installed: setup.py requirements/constraints.txt requirements/demo.txt
+$(DEMO_VENV)/.installed: setup.py requirements/constraints.txt requirements/django.txt requirements/demo.txt
 	$(PYTHON) -m venv $(DEMO_VENV)
-	$(DEMO_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/demo.txt .
+	$(DEMO_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/django.txt -r requirements/demo.txt .
 	rm -rf build
 	touch $@
 
-$(TEST_VENV)/.installed: setup.py requirements/constraints.txt requirements/test.txt
+$(TEST_VENV)/.installed: setup.py requirements/constraints.txt requirements/django.txt requirements/test.txt
 	scripts/system-deps
 	$(PYTHON) -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/test.txt .
+	$(TEST_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/django.txt -r requirements/test.txt .
 	rm -rf build
 	touch $@
 

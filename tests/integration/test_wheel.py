@@ -38,6 +38,8 @@ def report(tmp_path_factory):
         "--disable-pip-version-check",
         "-c",
         constraints,
+        "-r",
+        str(REPO / "requirements" / "django.txt"),
         str(wheels[0]),
         "xblock-sdk",
     )
