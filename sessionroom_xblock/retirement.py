@@ -19,8 +19,9 @@ import logging
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from sessionroom_xblock import compat
+from sessionroom_xblock import compat, reminders
 from sessionroom_xblock.models import (
     Attendance,
     ChatMessage,
@@ -80,7 +81,7 @@ def delete_user_data(user, *, dry_run: bool = False) -> dict[str, int]:
             "session_notes": sessions.exclude(notes="").update(notes=""),
             "recordings": recordings.update(state=Recording.State.DELETED, playback_url=""),
             "cancelled_sessions": sessions.filter(status__in=TutoringSession.OPEN_STATUSES).update(
-                status=TutoringSession.Status.CANCELLED
+                status=TutoringSession.Status.CANCELLED, **reminders.cancel_fields(timezone.now())
             ),
             "sessions_kept": sessions.count(),
         }

@@ -17,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
+from django.utils import timezone
 
-from sessionroom_xblock import compat, errors
+from sessionroom_xblock import compat, errors, reminders
 from sessionroom_xblock.conf import sessionroom_settings
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.presenters import zone
@@ -240,8 +241,9 @@ def reschedule(session: TutoringSession, start: datetime, end: datetime, now: da
     with transaction.atomic():
         _lock_people(session.learner, session.tutor)
         check_clashes(session.learner, session.tutor, start, end, time_zone, exclude=session)
+        # update() skips save(), which keeps the reminder plan: the reminder columns go with the new times.
         moved = TutoringSession.objects.filter(pk=session.pk, status=STATUS.SCHEDULED).update(
-            scheduled_start=start, scheduled_end=end
+            scheduled_start=start, scheduled_end=end, **reminders.reschedule_fields(start, now)
         )
     if not moved:
         raise _not_open()
@@ -259,7 +261,10 @@ def cancel(session: TutoringSession) -> TutoringSession:
     if session.status == STATUS.CANCELLED:
         return session
     _require_scheduled(session)
-    if not TutoringSession.objects.filter(pk=session.pk, status=STATUS.SCHEDULED).update(status=STATUS.CANCELLED):
+    cancelled = TutoringSession.objects.filter(pk=session.pk, status=STATUS.SCHEDULED).update(
+        status=STATUS.CANCELLED, **reminders.cancel_fields(timezone.now())
+    )
+    if not cancelled:
         raise _not_open()
     session.status = STATUS.CANCELLED
     log.info("Cancelled session %s", session.pk)
