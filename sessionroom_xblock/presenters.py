@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from web_fragments.fragment import Fragment
 
-from sessionroom_xblock import compat, errors, lifecycle, resources, staff_view
+from sessionroom_xblock import compat, errors, lifecycle, recordings, resources, staff_view
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.i18n import javascript_catalog
 from sessionroom_xblock.models import Recording, TutoringSession
@@ -133,7 +133,7 @@ def state_payload(page: Page, gettext) -> dict:
         "other_present": snap.other_present,
         "other": other.as_dict(),
         "status_label": gettext(STATUS_LABELS[snap.state]),
-        "recording": recording_payload(session),
+        "recording": recording_payload(session, participant_id(page.access)),
         "heartbeat_seconds": setting("HEARTBEAT_SECONDS"),
     }
     if snap.state == lifecycle.State.WAITING:
@@ -141,13 +141,25 @@ def state_payload(page: Page, gettext) -> dict:
     return payload
 
 
-def recording_payload(session: TutoringSession) -> dict:
-    """Recording access for the post-session screen: off, processing, or ready with a link."""
+def participant_id(access: Access) -> int | None:
+    """The viewer's user id when they are one of the two participants; None for staff looking on."""
+    if not access.is_participant:
+        return None
+    return access.session.tutor_id if access.role == ROLE_TUTOR else access.session.learner_id
+
+
+def recording_payload(session: TutoringSession, viewer_id: int | None) -> dict:
+    """
+    Recording access for the post-session screen: off, processing, or ready with a link. The link is a
+    signed, expiring one to our copy when the operator keeps recordings in object storage; only the two
+    participants get one.
+    """
     if not session.recording_enabled:
         return {"enabled": False}
-    ready = [rec for rec in _recordings(session) if rec.state == Recording.State.READY and rec.playback_url]
-    if ready:
-        return {"enabled": True, "ready": True, "url": ready[0].playback_url}
+    ready = [rec for rec in _recordings(session) if rec.state == Recording.State.READY]
+    links = [link for link in (recordings.recording_link(rec, viewer_id) for rec in ready) if link]
+    if links:
+        return {"enabled": True, "ready": True, "url": links[0]}
     return {"enabled": True, "ready": False}
 
 

@@ -183,3 +183,21 @@ def test_a_tutors_closing_tab_does_not_end_the_session(session):
     assert session.status == TutoringSession.Status.IN_PROGRESS
     _, status, body = act("tutor", "join", session)
     assert status == 200 and body["state"]["state"] == "in_progress"
+
+
+def test_recording_link_reaches_the_participants_only(learner, tutor, staff):
+    from sessionroom_xblock.models import Recording  # noqa: PLC0415
+
+    past = make_session(learner, tutor, start=timezone.now() - timedelta(hours=2), recording_enabled=True)
+    past.status = TutoringSession.Status.COMPLETED
+    past.save()
+    _, _, body = act("learner", "state", past)
+    assert body["recording"] == {"enabled": True, "ready": False}
+    Recording.objects.create(
+        session=past, provider_recording_id="r1", state=Recording.State.READY, playback_url="https://video.example/r1"
+    )
+    for username in ("learner", "tutor"):
+        _, _, body = act(username, "state", past)
+        assert body["recording"] == {"enabled": True, "ready": True, "url": "https://video.example/r1"}
+    _, status, body = act("staff", "state", past)
+    assert status == 200 and body["recording"] == {"enabled": True, "ready": False}
