@@ -32,6 +32,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import jwt
 import requests
 
+from fakes import serve_until_interrupted
+
 ALGORITHMS_BY_LENGTH = {40: "sha1", 64: "sha256", 96: "sha384", 128: "sha512"}
 #: Characters XML 1.0 cannot carry; bbb-web strips control characters from names (ParamsUtil).
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -744,11 +746,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checksum-algorithms", default=",".join(ALL_ALGORITHMS))
     args = parser.parse_args(argv)
     fake = FakeBBB(args.secret, tuple(args.checksum_algorithms.split(",")), host=args.host, port=args.port)
-    print(f"Fake BBB API at {fake.start()}api/", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_until_interrupted(fake, f"Fake BBB API at {fake.start()}api/")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import requests
 
+from fakes import serve_until_interrupted
+
 log = logging.getLogger(__name__)
 
 JOIN_TOKEN_SECONDS = 600
@@ -622,11 +624,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     fake = FakePlugNmeet(args.api_key, args.api_secret, host=args.host, port=args.port)
-    print(f"fake plugNmeet listening on {fake.start()}", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_until_interrupted(fake, f"fake plugNmeet listening on {fake.start()}")
 
 
 if __name__ == "__main__":
