@@ -65,7 +65,13 @@ else:
         }
     }
 
-INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "sessionroom_xblock", "devhost"]
+# xblock-sdk 0.14 (the Python 3.11 line) lists djpyfs, the workbench's file-system service, whose models
+# no longer load on Django 5.1+; Session Room never asks for that service, so the dev host leaves it out.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "djpyfs"] + [
+    "rest_framework",
+    "sessionroom_xblock",
+    "devhost",
+]
 MIDDLEWARE = [
     *MIDDLEWARE,
     "crum.CurrentRequestUserMiddleware",

@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(tempfile.mkdtemp())
 (HERE / "wheel_settings.py").write_text(
     "from workbench.settings import *\n"
-    "INSTALLED_APPS = [*INSTALLED_APPS, 'sessionroom_xblock']\n"
+    "INSTALLED_APPS = [app for app in INSTALLED_APPS if app != 'djpyfs'] + ['sessionroom_xblock']\n"
     f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.sqlite3', 'NAME': {str(HERE / 'db.sqlite3')!r}}}}}\n"
     "ROOT_URLCONF = 'wheel_urls'\n"
     "SESSIONROOM = {'COURSE_TITLES': {'course-v1:Wheel+Check+2026': 'Wheel Check Course'}}\n"

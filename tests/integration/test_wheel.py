@@ -40,8 +40,9 @@ def report(tmp_path_factory):
         constraints,
         "-r",
         str(REPO / "requirements" / "django.txt"),
+        "-r",
+        str(REPO / "requirements" / "demo.txt"),
         str(wheels[0]),
-        "xblock-sdk",
     )
     output = run(python, str(REPO / "tests" / "wheel_check.py"), cwd=work).stdout
     return json.loads(output), work
