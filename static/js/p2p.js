@@ -204,6 +204,7 @@
     this.makingOffer = false;
     this.ignoreOffer = false;
     var video = this.screen || this.camera;
+    // Without media (access denied) we still ask to receive, so the call connects either way.
     if (this.mic) { pc.addTrack(this.mic, this.out); } else { pc.addTransceiver("audio", { direction: "recvonly" }); }
     if (video) { pc.addTrack(video, this.out); } else { pc.addTransceiver("video", { direction: "recvonly" }); }
     pc.onnegotiationneeded = async function () {

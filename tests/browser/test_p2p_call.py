@@ -26,6 +26,10 @@ RECORD_ANNOUNCEMENTS = """() => {
   new MutationObserver(() => window.announced.push(live.textContent)).observe(live, { childList: true });
 }"""
 
+#: Chromium's fake-media flags grant every request; this is what a user's "Block" looks like to the page.
+DENY_MEDIA = """navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"""
+
 
 def open_pair(new_page, session, viewport=None):
     """Learner in the course unit, tutor on the direct page, both past the pre-join screen."""
@@ -247,3 +251,16 @@ def test_closing_the_tab_leaves_and_the_other_side_waits(new_page, session):
     learner.close()
     tutor.locator(".sr-waiting").get_by_text("Waiting for Ana García").wait_for(timeout=10_000)
     assert session.attendances.get(user=session.learner).left_at is not None
+
+
+def test_without_camera_permission_the_learner_still_sees_and_hears_the_tutor(new_page, session):
+    learner, tutor = new_page(permissions=()), new_page()
+    learner.add_init_script(DENY_MEDIA)
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    learner.locator(".sr-call-problem").get_by_text("Please allow camera/microphone access.").wait_for()
+    wait_for_media(learner)
+    assert learner.get_by_role("button", name="Mute microphone").is_disabled()
+    assert learner.get_by_role("button", name="Turn camera off").is_disabled()
