@@ -19,6 +19,8 @@ DECODED_FRAMES = """() => {
   const video = document.querySelector('.sr-remote');
   return Boolean(video && video.srcObject && video.getVideoPlaybackQuality().totalVideoFrames > 0);
 }"""
+REMOTE_FRAMES = "() => document.querySelector('.sr-remote').getVideoPlaybackQuality().totalVideoFrames"
+SELF_VIEW_LABEL = "() => document.querySelector('.sr-self').srcObject.getVideoTracks()[0].label"
 
 RECORD_ANNOUNCEMENTS = """() => {
   window.announced = [];
@@ -111,7 +113,18 @@ def test_controls_toggle_with_accessible_names(new_page, session):
     chat.click()
     assert learner.get_by_label("Message", exact=True).evaluate("el => el === document.activeElement")
 
-    for name in ("Share screen", "Picture-in-picture", "Leave session"):
+    # Screen sharing swaps the video being sent (no renegotiation); the tutor keeps receiving frames.
+    share = learner.get_by_role("button", name="Share screen")
+    share.click()
+    learner.wait_for_function("() => document.querySelector('.sr-share').getAttribute('aria-pressed') === 'true'")
+    assert learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
+    frames = tutor.evaluate(REMOTE_FRAMES)
+    tutor.wait_for_function(f"() => ({REMOTE_FRAMES})() > {frames}")
+    share.click()
+    assert share.get_attribute("aria-pressed") == "false"
+    assert not learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
+
+    for name in ("Picture-in-picture", "Leave session"):
         assert learner.get_by_role("button", name=name).count() == 1
 
 
