@@ -213,7 +213,7 @@
         await pc.setLocalDescription();
         if (pc === self.pc) { self.send(pc.localDescription.type, pc.localDescription.toJSON()); }
       } catch (error) {
-        return;
+        return;  // the connection was closed (reset or hung up) while the offer was being made
       } finally {
         self.makingOffer = false;
       }
@@ -244,7 +244,6 @@
     if (state === "connected" && !this.connected) {
       this.connected = true;
       this.clearConnectTimer();
-      this.problem("");
       this.room.announce(this.t("Connected"));
     } else if (state === "failed" || state === "disconnected") {
       this.connected = false;

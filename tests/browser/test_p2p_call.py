@@ -275,5 +275,6 @@ def test_without_camera_permission_the_learner_still_sees_and_hears_the_tutor(ne
         page.get_by_role("button", name="Join Session").click()
     learner.locator(".sr-call-problem").get_by_text("Please allow camera/microphone access.").wait_for()
     wait_for_media(learner)
+    assert learner.locator(".sr-call-problem").is_visible()  # still explained once the call is up
     assert learner.get_by_role("button", name="Mute microphone").is_disabled()
     assert learner.get_by_role("button", name="Turn camera off").is_disabled()
