@@ -269,9 +269,9 @@
     this.stop("failed");
     room.call("failure", { error_type: "ice_failed" }).then(function (result) {
       if (result.ok) { room.render(result.data); }
-      room.showError(room.t("Unable to connect."));
-      var retry = room.$(".sr-retry-box");
+      var retry = room.$(".sr-retry-box");  // the spec's "Unable to connect. [Retry]"
       if (retry) { retry.hidden = false; }
+      room.announce(room.t("Unable to connect."));
     });
   };
 

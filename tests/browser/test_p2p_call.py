@@ -199,11 +199,14 @@ def open_unconnectable_pair(new_page, session):
 def test_no_direct_path_and_no_fallback_is_unable_to_connect_with_retry(new_page, session, settings):
     settings.SESSIONROOM = {**settings.SESSIONROOM, **p2p_settings(FALLBACK="", CONNECT_TIMEOUT_SECONDS=2)}
     learner, _tutor = open_unconnectable_pair(new_page, session)
-    learner.locator(".sr-alert").get_by_text("Unable to connect.").wait_for()
+    learner.locator(".sr-retry-box").get_by_text("Unable to connect.").wait_for()
     learner.get_by_role("button", name="Retry").wait_for()
+    assert learner.locator(".sr-live").text_content() == "Unable to connect."
     assert learner.locator(".sessionroom").get_attribute("data-state") == "technical_issues"
     attendance = session.attendances.get(user=session.learner)
     assert attendance.last_failure_at is not None
+    learner.get_by_role("button", name="Retry").click()  # back into the room for another attempt
+    learner.wait_for_selector(".sessionroom[data-screen='room']")
 
 
 def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settings, fake_bbb):
