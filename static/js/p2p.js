@@ -260,14 +260,19 @@
   };
 
   Call.prototype.remoteLeft = function (data) {
+    var room = this.room;
+    // The other side gave up on the direct connection: so do we, the same way (its timer may run first).
     if (data.reason === "fallback") { this.fallBack(); return; }
+    if (data.reason === "failed") { this.giveUp(); return; }
     this.resetPeer();
-    this.room.refresh();
+    // Their leave request travels beside the bye and may be recorded a moment later: look twice.
+    room.refresh();
+    this.refreshTimer = setTimeout(function () { room.refresh(); }, 1500);
   };
 
   /* No direct path in time: the configured media server if there is one, else Technical Issues + Retry. */
   Call.prototype.giveUp = function () {
-    this.connectTimer = null;
+    this.clearConnectTimer();
     if (this.connected || this.stopped) { return; }
     if (this.config.fallback) {
       this.send("bye", { reason: "fallback" });
@@ -447,6 +452,7 @@
     if (this.stopped) { return; }
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    clearTimeout(this.refreshTimer);
     if (reason !== "fallback") { this.send("bye", { reason: reason || "leave" }); }
     this.closePeer();
     [this.mic, this.camera, this.screen].forEach(function (track) { if (track) { track.stop(); } });

@@ -233,10 +233,11 @@
   SessionRoom.prototype.leave = function () {
     var self = this;
     this.inRoom = false;
-    this.teardown();
+    // Hang up once the leave is recorded: the other side looks at the state when our "bye" arrives.
     return this.call("leave").then(function (result) {
+      self.teardown();
       if (result.ok) { self.render(result.data); }
-    });
+    }, function () { self.teardown(); });
   };
 
   /*
@@ -246,8 +247,8 @@
   SessionRoom.prototype.leaveOnClose = function () {
     if (!this.inRoom) { return; }
     this.closing = true;
-    this.teardown();
     this.call("leave");
+    this.teardown();
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {
