@@ -5,7 +5,10 @@
  * the colliding offer). So either can join first, reload, or rejoin, and the call comes back.
  *
  * Signaling goes through the room's own actions (signal_send / signal_poll). Every page load starts
- * with "hello", which makes the other side discard its old connection and start a fresh one.
+ * with "hello", which makes the other side discard its old connection and start a fresh one. Each
+ * message names the connection it comes from and the one it is for ("from"/"to"), so an answer or a
+ * candidate meant for a connection that has since been replaced is dropped instead of confusing the
+ * new one.
  */
 (function () {
   "use strict";
@@ -60,6 +63,8 @@
     this.camera = null;
     this.screen = null;
     this.pc = null;
+    this.pcId = null;
+    this.remoteId = null;
     this.connected = false;
     this.stopped = false;
   }
@@ -73,8 +78,8 @@
     return this.openMedia().then(function () {
       if (self.stopped) { return; }
       // Poll only once "hello" has cleared what an earlier page left queued; the offer follows it.
-      self.send("hello", null).then(function () { self.poll(); });
       self.resetPeer();
+      self.send("hello", {}).then(function () { self.poll(); });
     });
   };
 
@@ -118,7 +123,7 @@
   Call.prototype.send = function (kind, data) {
     var self = this;
     if (this.stopped && kind !== "bye") { return this.outbox; }
-    this.queue.push({ kind: kind, data: data });
+    this.queue.push({ kind: kind, data: Object.assign({ from: this.pcId, to: this.remoteId }, data) });
     if (this.queue.length === 1) {
       this.outbox = this.outbox.then(function () { return self.deliver(self.queue.splice(0)); });
     }
@@ -160,17 +165,20 @@
   };
 
   Call.prototype.receive = async function (message) {
+    var data = message.data || {};
     if (this.stopped) { return; }
-    if (message.kind === "hello") { this.resetPeer(); this.heard(); return; }
-    if (message.kind === "bye") { this.remoteLeft(message.data || {}); return; }
+    if (message.kind === "hello") { this.remoteId = data.from; this.resetPeer(); this.heard(); return; }
+    if (message.kind === "bye") { this.remoteLeft(data); return; }
+    if (data.to && data.to !== this.pcId) { return; }  // for a connection of ours that was replaced
+    this.remoteId = data.from;
     this.heard();
     var pc = this.pc;
     if (message.kind === "candidate") {
-      // A candidate may belong to a connection one side has since reset: nothing to do about it.
-      try { await pc.addIceCandidate(message.data); } catch (error) { return; }
+      // Candidates of a crossing offer the impolite side ignored cannot be added: nothing to do.
+      try { await pc.addIceCandidate(data.candidate); } catch (error) { return; }
       return;
     }
-    var description = message.data;
+    var description = data.description;
     var collision = description.type === "offer" && (this.makingOffer || pc.signalingState !== "stable");
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) { return; }
@@ -178,7 +186,7 @@
     await pc.setRemoteDescription(description);
     if (description.type === "offer") {
       await pc.setLocalDescription();
-      this.send("answer", pc.localDescription.toJSON());
+      this.send("answer", { description: pc.localDescription.toJSON() });
     }
   };
 
@@ -201,24 +209,26 @@
     this.closePeer();
     var pc = new RTCPeerConnection({ iceServers: this.config.iceServers || [] });
     this.pc = pc;
+    this.pcId = Math.random().toString(36).slice(2);
     this.makingOffer = false;
     this.ignoreOffer = false;
     var video = this.screen || this.camera;
+    // Without media (access denied) we still ask to receive, so the call connects either way.
     if (this.mic) { pc.addTrack(this.mic, this.out); } else { pc.addTransceiver("audio", { direction: "recvonly" }); }
     if (video) { pc.addTrack(video, this.out); } else { pc.addTransceiver("video", { direction: "recvonly" }); }
     pc.onnegotiationneeded = async function () {
       try {
         self.makingOffer = true;
         await pc.setLocalDescription();
-        if (pc === self.pc) { self.send(pc.localDescription.type, pc.localDescription.toJSON()); }
+        if (pc === self.pc) { self.send("offer", { description: pc.localDescription.toJSON() }); }
       } catch (error) {
-        return;
+        return;  // the connection was closed (reset or hung up) while the offer was being made
       } finally {
         self.makingOffer = false;
       }
     };
     pc.onicecandidate = function (event) {
-      if (event.candidate && pc === self.pc) { self.send("candidate", event.candidate.toJSON()); }
+      if (event.candidate && pc === self.pc) { self.send("candidate", { candidate: event.candidate.toJSON() }); }
     };
     pc.ontrack = function (event) {
       var stream = event.streams[0] || new MediaStream([event.track]);
@@ -243,7 +253,6 @@
     if (state === "connected" && !this.connected) {
       this.connected = true;
       this.clearConnectTimer();
-      this.problem("");
       this.room.announce(this.t("Connected"));
     } else if (state === "failed" || state === "disconnected") {
       this.connected = false;
@@ -251,14 +260,19 @@
   };
 
   Call.prototype.remoteLeft = function (data) {
+    var room = this.room;
+    // The other side gave up on the direct connection: so do we, the same way (its timer may run first).
     if (data.reason === "fallback") { this.fallBack(); return; }
+    if (data.reason === "failed") { this.giveUp(); return; }
     this.resetPeer();
-    this.room.refresh();
+    // Their leave request travels beside the bye and may be recorded a moment later: look twice.
+    room.refresh();
+    this.refreshTimer = setTimeout(function () { room.refresh(); }, 1500);
   };
 
   /* No direct path in time: the configured media server if there is one, else Technical Issues + Retry. */
   Call.prototype.giveUp = function () {
-    this.connectTimer = null;
+    this.clearConnectTimer();
     if (this.connected || this.stopped) { return; }
     if (this.config.fallback) {
       this.send("bye", { reason: "fallback" });
@@ -269,9 +283,9 @@
     this.stop("failed");
     room.call("failure", { error_type: "ice_failed" }).then(function (result) {
       if (result.ok) { room.render(result.data); }
-      room.showError(room.t("Unable to connect."));
-      var retry = room.$(".sr-retry-box");
+      var retry = room.$(".sr-retry-box");  // the spec's "Unable to connect. [Retry]"
       if (retry) { retry.hidden = false; }
+      room.announce(room.t("Unable to connect."));
     });
   };
 
@@ -438,6 +452,7 @@
     if (this.stopped) { return; }
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    clearTimeout(this.refreshTimer);
     if (reason !== "fallback") { this.send("bye", { reason: reason || "leave" }); }
     this.closePeer();
     [this.mic, this.camera, this.screen].forEach(function (track) { if (track) { track.stop(); } });

@@ -420,10 +420,11 @@
     this.inRoom = false;
     this.hasLeft = true;
     this.closeFrame();
-    this.teardown();
+    // Hang up once the leave is recorded: the other side looks at the state when our "bye" arrives.
     return this.call("leave").then(function (result) {
+      self.teardown();
       if (result.ok) { self.render(result.data); }
-    });
+    }, function () { self.teardown(); });
   };
 
   /*
@@ -434,9 +435,9 @@
     if (!this.inRoom) { return; }
     this.inRoom = false;
     this.closing = true;
-    this.teardown();
     // A closing tab (or a reload) is not the tutor ending the session: the server only records the leave.
     this.call("leave", { closing: true });
+    this.teardown();
   };
 
   SessionRoom.prototype.submitFeedback = function (form) {

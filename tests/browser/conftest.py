@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--allow-loopback-in-peer-connection",
+    # A page without camera permission gets its host candidates as mDNS names, which nothing resolves in a
+    # namespace with only lo (no multicast); real networks resolve them or pair through STUN.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",

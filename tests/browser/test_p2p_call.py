@@ -19,12 +19,18 @@ DECODED_FRAMES = """() => {
   const video = document.querySelector('.sr-remote');
   return Boolean(video && video.srcObject && video.getVideoPlaybackQuality().totalVideoFrames > 0);
 }"""
+REMOTE_FRAMES = "() => document.querySelector('.sr-remote').getVideoPlaybackQuality().totalVideoFrames"
+SELF_VIEW_LABEL = "() => document.querySelector('.sr-self').srcObject.getVideoTracks()[0].label"
 
 RECORD_ANNOUNCEMENTS = """() => {
   window.announced = [];
   const live = document.querySelector('.sr-live');
   new MutationObserver(() => window.announced.push(live.textContent)).observe(live, { childList: true });
 }"""
+
+#: Chromium's fake-media flags grant every request; this is what a user's "Block" looks like to the page.
+DENY_MEDIA = """navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"""
 
 
 def open_pair(new_page, session, viewport=None):
@@ -107,7 +113,18 @@ def test_controls_toggle_with_accessible_names(new_page, session):
     chat.click()
     assert learner.get_by_label("Message", exact=True).evaluate("el => el === document.activeElement")
 
-    for name in ("Share screen", "Picture-in-picture", "Leave session"):
+    # Screen sharing swaps the video being sent (no renegotiation); the tutor keeps receiving frames.
+    share = learner.get_by_role("button", name="Share screen")
+    share.click()
+    learner.wait_for_function("() => document.querySelector('.sr-share').getAttribute('aria-pressed') === 'true'")
+    assert learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
+    frames = tutor.evaluate(REMOTE_FRAMES)
+    tutor.wait_for_function(f"() => ({REMOTE_FRAMES})() > {frames}")
+    share.click()
+    assert share.get_attribute("aria-pressed") == "false"
+    assert not learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
+
+    for name in ("Picture-in-picture", "Leave session"):
         assert learner.get_by_role("button", name=name).count() == 1
 
 
@@ -182,11 +199,14 @@ def open_unconnectable_pair(new_page, session):
 def test_no_direct_path_and_no_fallback_is_unable_to_connect_with_retry(new_page, session, settings):
     settings.SESSIONROOM = {**settings.SESSIONROOM, **p2p_settings(FALLBACK="", CONNECT_TIMEOUT_SECONDS=2)}
     learner, _tutor = open_unconnectable_pair(new_page, session)
-    learner.locator(".sr-alert").get_by_text("Unable to connect.").wait_for()
+    learner.locator(".sr-retry-box").get_by_text("Unable to connect.").wait_for()
     learner.get_by_role("button", name="Retry").wait_for()
+    assert learner.locator(".sr-live").text_content() == "Unable to connect."
     assert learner.locator(".sessionroom").get_attribute("data-state") == "technical_issues"
     attendance = session.attendances.get(user=session.learner)
     assert attendance.last_failure_at is not None
+    learner.get_by_role("button", name="Retry").click()  # back into the room for another attempt
+    learner.wait_for_selector(".sessionroom[data-screen='room']")
 
 
 def test_no_direct_path_falls_back_to_the_media_server(new_page, session, settings, fake_bbb):
@@ -247,3 +267,17 @@ def test_closing_the_tab_leaves_and_the_other_side_waits(new_page, session):
     learner.close()
     tutor.locator(".sr-waiting").get_by_text("Waiting for Ana García").wait_for(timeout=10_000)
     assert session.attendances.get(user=session.learner).left_at is not None
+
+
+def test_without_camera_permission_the_learner_still_sees_and_hears_the_tutor(new_page, session):
+    learner, tutor = new_page(permissions=()), new_page()
+    learner.add_init_script(DENY_MEDIA)
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    learner.locator(".sr-call-problem").get_by_text("Please allow camera/microphone access.").wait_for()
+    wait_for_media(learner)
+    assert learner.locator(".sr-call-problem").is_visible()  # still explained once the call is up
+    assert learner.get_by_role("button", name="Mute microphone").is_disabled()
+    assert learner.get_by_role("button", name="Turn camera off").is_disabled()
