@@ -36,13 +36,19 @@
     on(room.$(".sr-chat-toggle"), "click", function () { self.toggle(); });
     on(this.notes, "input", function () { self.notesChanged(); });
     on(room.$(".sr-link-form"), "submit", function (event) { event.preventDefault(); self.addLink(event.target); });
+    // On a phone the video gets the screen: the panel starts closed and the Chat button opens it.
+    if (room.isSmallScreen()) { this.setOpen(false); }
     this.poll();
+  };
+
+  Panel.prototype.setOpen = function (open) {
+    this.el.hidden = !open;
+    this.room.$(".sr-chat-toggle").setAttribute("aria-expanded", String(open));
   };
 
   Panel.prototype.toggle = function () {
     var open = this.el.hidden;
-    this.el.hidden = !open;
-    this.room.$(".sr-chat-toggle").setAttribute("aria-expanded", String(open));
+    this.setOpen(open);
     if (open) { this.room.$(".sr-chat-input").focus(); }
   };
 

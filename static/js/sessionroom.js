@@ -259,6 +259,8 @@
     this.tick();
   };
 
+  SessionRoom.prototype.isSmallScreen = function () { return window.matchMedia(SMALL_SCREEN).matches; };
+
   /* Small screens: the room's controls slide away after a few quiet seconds and come back on any touch,
    * pointer move or keyboard focus, so the video has the whole screen. A provider's frame keeps them:
    * touches inside it never reach us, so nothing could bring them back. */
@@ -295,11 +297,24 @@
   /* Keyboard focus follows the user to the new screen. */
   SessionRoom.prototype.screenChanged = function () {
     this.wake();
+    if (this.screen === "post") { this.showNotes(); }
     var active = document.activeElement;
     var heading = this.$(".sr-screen:not([hidden]) [tabindex='-1']:not([hidden])");
     if (heading && active && active !== document.body && this.root.contains(active) && !active.offsetParent) {
       heading.focus();
     }
+  };
+
+  /* The shared notes, read again as the post-session screen appears: they changed during the call. */
+  SessionRoom.prototype.showNotes = function () {
+    var self = this;
+    var box = this.$(".sr-post-notes");
+    if (!box || !this.urls.notes_get) { return; }
+    this.call("notes_get").then(function (result) {
+      if (!result.ok) { return; }
+      box.querySelector(".sr-post-notes-text").textContent = result.data.text;
+      box.hidden = !result.data.text;
+    });
   };
 
   SessionRoom.prototype.renderRecording = function (recording) {

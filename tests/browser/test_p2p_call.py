@@ -165,6 +165,11 @@ def test_notes_and_links_are_shared(new_page, session):
     tutor.get_by_role("button", name="Add link").click()
     learner.get_by_role("link", name="Worksheet").wait_for(timeout=10_000)
 
+    # The notes stay readable after the session, on the post-session screen.
+    tutor.get_by_role("button", name="Leave session").click()
+    learner.locator(".sr-post-notes").get_by_text("Bring a calculator (due Friday)").wait_for(timeout=15_000)
+    assert learner.get_by_role("heading", name="Session notes").is_visible()
+
 
 def test_room_on_a_phone_is_accessible(new_page, session):
     learner, tutor = open_pair(new_page, session, viewport=PHONE)
