@@ -254,6 +254,8 @@
       this.connected = true;
       this.clearConnectTimer();
       this.room.announce(this.t("Connected"));
+      // Media flows, so the other person is in: show In Progress now rather than at the next heartbeat.
+      this.room.refresh();
     } else if (state === "failed" || state === "disconnected") {
       this.connected = false;
     }
