@@ -12,27 +12,13 @@ setup_django()
 from django.utils import timezone  # noqa: E402
 
 from sessionroom_xblock.models import TutoringSession  # noqa: E402
-from tests.factories import COURSE, call_handler, make_block, make_user  # noqa: E402
+from tests.factories import COURSE, call_handler, make_block, make_user, seed_other_sessions  # noqa: E402
 
 SEEDED = 10_000
 
 
 def seed():
-    people = [make_user(f"bench{i}") for i in range(200)]
-    start = timezone.now() + timedelta(days=1)
-    TutoringSession.objects.bulk_create(
-        (
-            TutoringSession(
-                course_key=COURSE,
-                learner=people[i % 200],
-                tutor=people[(i + 7) % 200],
-                scheduled_start=start + timedelta(minutes=40 * i),
-                scheduled_end=start + timedelta(minutes=40 * i + 30),
-            )
-            for i in range(SEEDED)
-        ),
-        batch_size=2000,
-    )
+    seed_other_sessions(SEEDED, people=200)
     learner, tutor = make_user("learner", first_name="Ana"), make_user("tutor", first_name="Tomás")
     now = timezone.now()
 

@@ -124,10 +124,13 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         return self.runtime.service(self, "i18n") or BundledI18nService()
 
     def _user_attrs(self) -> dict:
-        service = self.runtime.service(self, "user")
-        if service is None:
-            return {}
-        return service.get_current_user().opt_attrs or {}
+        """The current user's attributes, asked of the user service once per block instance (one request)."""
+        cached = getattr(self, "_current_user_attrs", None)
+        if cached is None:
+            service = self.runtime.service(self, "user")
+            cached = (service.get_current_user().opt_attrs or {}) if service is not None else {}
+            self._current_user_attrs = cached
+        return cached
 
     def viewer(self) -> rooms.Viewer:
         """The current user as the services see them (LMS user id; anonymous = None)."""

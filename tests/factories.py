@@ -53,6 +53,25 @@ class RecordingRuntime(WorkbenchRuntime):
         super().publish(block, event_type, event_data)
 
 
+def seed_other_sessions(count: int, people: int = 20) -> None:
+    """``count`` sessions between ``people`` other users, one after another from tomorrow: a busy site."""
+    others = [make_user(f"seed{next(_counter)}") for _ in range(people)]
+    start = timezone.now() + timedelta(days=1)
+    TutoringSession.objects.bulk_create(
+        (
+            TutoringSession(
+                course_key=COURSE,
+                learner=others[i % people],
+                tutor=others[(i + 1) % people],
+                scheduled_start=start + timedelta(minutes=40 * i),
+                scheduled_end=start + timedelta(minutes=40 * i + 30),
+            )
+            for i in range(count)
+        ),
+        batch_size=2000,
+    )
+
+
 def make_block(username: str, **field_values) -> SessionRoomXBlock:
     """A Session Room block as ``username`` sees it, in the dev host's runtime (its user service)."""
     runtime = RecordingRuntime(username)

@@ -6,25 +6,14 @@ import pytest
 from django.utils import timezone
 
 from sessionroom_xblock.models import TutoringSession
-from tests.factories import COURSE, call_handler, make_block, make_user
+from tests.factories import COURSE, call_handler, make_block, seed_other_sessions
 
 pytestmark = pytest.mark.django_db
 
 
 def seed(count, learner, tutor):
-    """``count`` sessions spread over other users and days, plus the one we look at."""
-    others = [make_user(f"seed{i}") for i in range(20)]
-    start = timezone.now() + timedelta(days=1)
-    TutoringSession.objects.bulk_create(
-        TutoringSession(
-            course_key=COURSE,
-            learner=others[i % 20],
-            tutor=others[(i + 1) % 20],
-            scheduled_start=start + timedelta(hours=i),
-            scheduled_end=start + timedelta(hours=i, minutes=30),
-        )
-        for i in range(count)
-    )
+    """``count`` sessions of other people, plus the one we look at."""
+    seed_other_sessions(count)
     now = timezone.now() + timedelta(minutes=5)
     return TutoringSession.objects.create(
         course_key=COURSE, learner=learner, tutor=tutor, scheduled_start=now, scheduled_end=now + timedelta(minutes=30)
