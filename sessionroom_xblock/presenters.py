@@ -32,6 +32,7 @@ SCREEN_OF_STATE = {
     lifecycle.State.CANCELLED: "post",
 }
 CSS_FILES = ("static/css/sessionroom.css", "static/css/room.css", "static/css/staff.css")
+COMMON_JS = "static/js/common.js"
 JS_FILES = (
     "static/js/devices.js",
     "static/js/sessionroom.js",
@@ -234,8 +235,13 @@ def add_assets(fragment: Fragment) -> None:
     """Inline the CSS, the scripts' translations and the scripts (no extra requests inside the LMS's iframe)."""
     for path in CSS_FILES:
         fragment.add_css(resources.load_text(path))
+    add_scripts(fragment, JS_FILES)
+
+
+def add_scripts(fragment: Fragment, paths) -> None:
+    """The scripts' translations and shared helpers, then ``paths``: every fragment with a script needs both."""
     fragment.add_javascript(javascript_catalog(translation.get_language() or "en"))
-    for path in JS_FILES:
+    for path in (COMMON_JS, *paths):
         fragment.add_javascript(resources.load_text(path))
 
 

@@ -136,7 +136,7 @@ def render_staff_view(
     fragment = Fragment(html)
     for path in CSS_FILES:
         fragment.add_css(resources.load_text(path))
-    fragment.add_javascript(resources.load_text(JS_FILE))
+    presenters.add_scripts(fragment, (JS_FILE,))
     fragment.initialize_js("SessionRoomStaff", {"urls": urls, "prefix": prefix})
     return fragment
 

@@ -2,34 +2,8 @@
 (function () {
   "use strict";
 
-  function i18n() {
-    var catalog = window.SessionRoomI18N;
-    return {
-      gettext: function (text) {
-        if (catalog && catalog.gettext) { return catalog.gettext(text); }
-        return window.gettext ? window.gettext(text) : text;
-      }
-    };
-  }
-
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  function postJSON(url, body, keepalive) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      keepalive: Boolean(keepalive),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
-      });
-    });
-  }
+  var common = window.SessionRoomCommon;
+  var postJSON = common.postJSON;
 
   /* Keep in step with the small-screen media query in sessionroom.css. */
   var SMALL_SCREEN = "(max-width: 47.99rem), (max-height: 31.99rem) and (orientation: landscape)";
@@ -47,7 +21,7 @@
     this.root = element.classList.contains("sessionroom") ? element : element.querySelector(".sessionroom");
     this.urls = args.urls || {};
     this.state = args.state || {};
-    this.t = i18n().gettext;
+    this.t = common.gettext;
     this.sessionId = this.state.session;
     this.timers = [];
     this.receivedAt = Date.now();

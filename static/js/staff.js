@@ -2,30 +2,11 @@
 (function () {
   "use strict";
 
-  function gettext(text) {
-    var catalog = window.SessionRoomI18N;
-    if (catalog && catalog.gettext) { return catalog.gettext(text); }
-    return window.gettext ? window.gettext(text) : text;
-  }
+  var gettext = window.SessionRoomCommon.gettext;
 
-  function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
+  /* Staff forms show a failed network as a refusal with the spec's words. */
   function postJSON(url, body) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
-      }, function () {
-        return { ok: false, status: 0, data: {} };
-      });
-    }, function () {
+    return window.SessionRoomCommon.postJSON(url, body).catch(function () {
       return { ok: false, status: 0, data: { message: gettext("Unable to connect.") } };
     });
   }

@@ -55,3 +55,12 @@ def test_compiled_catalogs_match_their_sources(tmp_path, language):
     assert {k: v for k, v in shipped.items() if k} == {k: v for k, v in rebuilt.items() if k}, (
         "run make compile_translations"
     )
+
+
+@pytest.mark.django_db
+def test_the_staff_screen_scripts_speak_spanish_too(staff):
+    with translation.override("es"):
+        fragment = make_block("staff").render("student_view")
+    scripts = "".join(resource.data for resource in fragment.resources if resource.kind == "text")
+    assert "window.SessionRoomI18N" in scripts and '"Unable to connect.": "No se pudo conectar."' in scripts
+    assert "window.SessionRoomCommon" in scripts
