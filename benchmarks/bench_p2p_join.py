@@ -45,7 +45,10 @@ FIRST_FRAME_AFTER_CLICK = """() => { window.sessionroomFirstFrame = new Promise(
 
 def shipped_weight() -> None:
     """Raw and gzipped bytes of every file the fragment inlines, and of all of them together."""
-    from sessionroom_xblock import presenters, resources  # noqa: PLC0415
+    from sessionroom_xblock.screens import (
+        presenters,  # noqa: PLC0415
+        resources,  # noqa: PLC0415
+    )
 
     print("Front end shipped with the session fragment (inlined; gzip level 9):")
     everything = b""

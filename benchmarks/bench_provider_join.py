@@ -16,7 +16,7 @@ from django.conf import settings  # noqa: E402
 
 from fakes.bbb import FakeBBB  # noqa: E402
 from fakes.plugnmeet import FakePlugNmeet  # noqa: E402
-from sessionroom_xblock import room_api  # noqa: E402
+from sessionroom_xblock.actions import dispatch  # noqa: E402
 from tests.factories import action_context, call_handler, make_block, make_session, make_user  # noqa: E402
 
 DELAY = 0.05
@@ -52,7 +52,7 @@ def bench(name, fake, learner, tutor):
 
     def via_actions(session):
         ctx = action_context(learner)
-        return lambda: room_api.dispatch("join", ctx, {"session": str(session.pk)})[0]
+        return lambda: dispatch.dispatch("join", ctx, {"session": str(session.pk)})[0]
 
     for label, join in (("XBlock handler (dev host runtime)", via_handler), ("room action (our code)", via_actions)):
         median, p95, trips = timed_joins(name, fake, learner, tutor, join)

@@ -45,8 +45,8 @@ def seed(total: int, due: int, now) -> None:
     """``total`` future sessions (bulk_create); ``due`` have their 24-hour reminder due at ``now``."""
     from django.contrib.auth import get_user_model  # noqa: PLC0415
 
-    from sessionroom_xblock import reminders  # noqa: PLC0415
     from sessionroom_xblock.models import TutoringSession  # noqa: PLC0415
+    from sessionroom_xblock.sessions import reminder_plan  # noqa: PLC0415
     from tests.factories import COURSE  # noqa: PLC0415
 
     users = get_user_model().objects.bulk_create(
@@ -67,7 +67,7 @@ def seed(total: int, due: int, now) -> None:
                 scheduled_start=start,
                 scheduled_end=start + timedelta(minutes=30),
                 schedule_set_at=booked,
-                next_reminder_at=reminders.plan(start, booked)[0][1],
+                next_reminder_at=reminder_plan.plan(start, booked)[0][1],
             )
         )
     TutoringSession.objects.bulk_create(rows, batch_size=2000)
@@ -76,7 +76,7 @@ def seed(total: int, due: int, now) -> None:
 def explain(now) -> str:
     from django.db import connection  # noqa: PLC0415
 
-    from sessionroom_xblock.reminders import due_sessions  # noqa: PLC0415
+    from sessionroom_xblock.background.reminders import due_sessions  # noqa: PLC0415
 
     batch = due_sessions(now)[:500]
     if connection.vendor == "mysql":
@@ -102,7 +102,7 @@ def main() -> None:
         from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
         from django.utils import timezone  # noqa: PLC0415
 
-        from sessionroom_xblock import reminders  # noqa: PLC0415
+        from sessionroom_xblock.background import reminders  # noqa: PLC0415
         from sessionroom_xblock.models import ReminderDelivery, TutoringSession  # noqa: PLC0415
 
         call_command("migrate", verbosity=0)

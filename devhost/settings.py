@@ -83,7 +83,7 @@ WORKBENCH = {
     "services": {
         **WORKBENCH.get("services", {}),
         "user": "devhost.services.DevUserService",
-        "i18n": "sessionroom_xblock.i18n.BundledI18nService",
+        "i18n": "sessionroom_xblock.screens.i18n.BundledI18nService",
     },
 }
 

@@ -3,6 +3,6 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("sessionroom/", include(("sessionroom_xblock.urls", "sessionroom"), namespace="sessionroom")),
+    path("sessionroom/", include(("sessionroom_xblock.web.urls", "sessionroom"), namespace="sessionroom")),
     path("", include("workbench.urls")),
 ]

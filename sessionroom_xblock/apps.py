@@ -22,7 +22,7 @@ class SessionRoomConfig(AppConfig):
             project: {
                 "namespace": "sessionroom",
                 "regex": r"^sessionroom/",
-                "relative_path": "urls",
+                "relative_path": "web.urls",
             }
             for project in ("lms.djangoapp", "cms.djangoapp")
         },
@@ -31,6 +31,6 @@ class SessionRoomConfig(AppConfig):
 
     def ready(self):
         """Join the LMS's account retirement (a no-op outside the platform)."""
-        from sessionroom_xblock.retirement import connect_to_platform_retirement  # noqa: PLC0415 - models load first
+        from sessionroom_xblock.background.retirement import connect_to_platform_retirement  # noqa: PLC0415 - models load first
 
         connect_to_platform_retirement()

@@ -17,12 +17,15 @@ from xblock.core import XBlock
 from xblock.fields import Boolean, Integer, Scope, String
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
-from sessionroom_xblock import compat, errors, presenters, room_api, rooms, staff_actions, staff_view
+from sessionroom_xblock import compat, errors
+from sessionroom_xblock.actions import dispatch, staff
 from sessionroom_xblock.analytics import runtime_analytics
 from sessionroom_xblock.conf import setting
-from sessionroom_xblock.i18n import BundledI18nService
-from sessionroom_xblock.links import room_links, session_page_url
 from sessionroom_xblock.providers.registry import configured_provider_names, resolve_provider_name
+from sessionroom_xblock.screens import presenters, staff_view
+from sessionroom_xblock.screens.i18n import BundledI18nService
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.links import room_links, session_page_url
 
 
 def _(text: str) -> str:
@@ -227,7 +230,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
     def _staff_view(self, viewer, now) -> Fragment:
         """Course staff without a session in the URL manage the course's sessions."""
         time_zone, source = staff_view.viewer_time_zone(viewer.user_id)
-        urls = {name: self.runtime.handler_url(self, "staff", name) for name in staff_actions.STAFF_ACTIONS}
+        urls = {name: self.runtime.handler_url(self, "staff", name) for name in staff.STAFF_ACTIONS}
         own = rooms.find_current_session(viewer, self.course_key(), now, self.policy())
         return staff_view.render_staff_view(
             self._staff_scope(now, time_zone),
@@ -262,7 +265,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         return errors.PROVIDER_UNAVAILABLE
 
     def _action_urls(self) -> dict[str, str]:
-        return {name: self.runtime.handler_url(self, "room", name) for name in room_api.ACTIONS}
+        return {name: self.runtime.handler_url(self, "room", name) for name in dispatch.ACTIONS}
 
     # Handler --------------------------------------------------------------------------------------
 
@@ -272,7 +275,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         if request.method != "POST":
             return _json_response(405, {"error": "method_not_allowed"})
         payload = _json_payload(request)
-        ctx = room_api.ActionContext(
+        ctx = dispatch.ActionContext(
             viewer=self.viewer(),
             now=rooms.now_utc(),
             policy=self.policy(),
@@ -282,7 +285,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             gettext=self.i18n_service.gettext,
             time_zone=self.time_zone(),
         )
-        status, body = room_api.dispatch(suffix.strip("/"), ctx, payload)
+        status, body = dispatch.dispatch(suffix.strip("/"), ctx, payload)
         return _json_response(status, body)
 
     @XBlock.handler
@@ -292,13 +295,13 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             return _json_response(405, {"error": "method_not_allowed"})
         viewer = self.viewer()
         usage_key = self.scope_ids.usage_id
-        ctx = staff_actions.StaffContext(
+        ctx = staff.StaffContext(
             viewer=viewer,
             scope=self._staff_scope(rooms.now_utc(), "UTC"),
             usage_key=usage_key if isinstance(usage_key, UsageKey) else None,
             recording_enabled=self.recording_enabled,
         )
-        status, body = staff_actions.dispatch(suffix.strip("/"), ctx, _json_payload(request))
+        status, body = staff.dispatch(suffix.strip("/"), ctx, _json_payload(request))
         return _json_response(status, body)
 
     # Studio --------------------------------------------------------------------------------------

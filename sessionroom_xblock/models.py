@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from opaque_keys.edx.django.models import CourseKeyField, UsageKeyField
 
+from sessionroom_xblock.sessions import reminder_plan
+
 FEEDBACK_COMMENT_MAX_LENGTH = 2000
 
 
@@ -82,10 +84,8 @@ class TutoringSession(models.Model):
 
         A new start bumps the invitation's SEQUENCE, restarts the reminder plan from now, and a cancellation
         bumps SEQUENCE and makes the cancel notice due. ``QuerySet.update`` bypasses this: code that moves or
-        cancels with an update writes ``reminders.reschedule_fields`` / ``reminders.cancel_fields`` with it.
+        cancels with an update writes ``reminder_plan.reschedule_fields`` / ``reminder_plan.cancel_fields`` with it.
         """
-        from sessionroom_xblock import reminders  # noqa: PLC0415 - reminders imports this module
-
         loaded_start, loaded_status, loaded_set_at = getattr(self, "_loaded_schedule", (None, None, None))
         update_fields = kwargs.get("update_fields")
         changed = set()
@@ -98,7 +98,9 @@ class TutoringSession(models.Model):
             self.schedule_sequence += 1
             changed.add("schedule_sequence")
         if self._state.adding or changed or (loaded_status is not None and loaded_status != self.status):
-            self.next_reminder_at = reminders.first_moment(self)
+            self.next_reminder_at = reminder_plan.first_moment(
+                self.status, self.scheduled_start, self.schedule_set_at, timezone.now()
+            )
             changed.add("next_reminder_at")
         if update_fields is not None:
             kwargs["update_fields"] = set(update_fields) | changed

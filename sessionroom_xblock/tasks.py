@@ -38,7 +38,7 @@ SWEEP_HEARTBEAT = "sessionroom:sweep:heartbeat"
 
 def run_reminders() -> dict:
     """Claim and send every reminder due now; hand refused ones to ``send_reminder`` for retries."""
-    from sessionroom_xblock import reminders  # noqa: PLC0415 - models load after the app registry
+    from sessionroom_xblock.background import reminders  # noqa: PLC0415 - models load after the app registry
 
     result = reminders.send_due_reminders()
     for claim_id, token in result.failed:
@@ -50,8 +50,8 @@ def run_closing() -> dict:
     """Mark no-shows and completed sessions, end rooms left running."""
     from django.utils import timezone  # noqa: PLC0415
 
-    from sessionroom_xblock import closing  # noqa: PLC0415
     from sessionroom_xblock.analytics import tracker_analytics  # noqa: PLC0415
+    from sessionroom_xblock.background import closing  # noqa: PLC0415
 
     result = closing.close_sessions(timezone.now(), tracker_analytics())
     return {"no_show": result.no_show, "completed": result.completed, "rooms_ended": result.rooms_ended}
@@ -59,7 +59,7 @@ def run_closing() -> dict:
 
 def run_recording_poll() -> dict:
     """Enqueue a sync for every session whose recordings are still processing."""
-    from sessionroom_xblock import recordings  # noqa: PLC0415
+    from sessionroom_xblock.background import recordings  # noqa: PLC0415
 
     session_ids = recordings.sessions_to_poll()
     for session_id in session_ids:
@@ -78,7 +78,7 @@ def send_reminder(self, claim_id: int, claim_token: str):
     """Send one claim the mail server refused during a sweep (retried with backoff, lease renewed each try)."""
     from django.utils import timezone  # noqa: PLC0415
 
-    from sessionroom_xblock import reminders  # noqa: PLC0415
+    from sessionroom_xblock.background import reminders  # noqa: PLC0415
 
     return {"sent": reminders.send_claim(claim_id, claim_token, timezone.now())}
 
@@ -92,7 +92,7 @@ def close_sessions(self):
 @shared_task(bind=True, name="sessionroom_xblock.tasks.sync_session_recordings", **RETRY)
 def sync_session_recordings(self, session_id: str):
     """Sync one session's recordings from its provider (enqueued by the recording-ready callback)."""
-    from sessionroom_xblock import recordings  # noqa: PLC0415
+    from sessionroom_xblock.background import recordings  # noqa: PLC0415
     from sessionroom_xblock.models import TutoringSession  # noqa: PLC0415
 
     session = TutoringSession.objects.filter(pk=session_id).first()

@@ -13,11 +13,13 @@ from webob import Request
 from workbench.runtime import WorkbenchRuntime
 from xblock.fields import ScopeIds
 
-from sessionroom_xblock import presenters, room_api, rooms
+from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.block import SessionRoomXBlock
-from sessionroom_xblock.links import room_links
 from sessionroom_xblock.models import TutoringSession
+from sessionroom_xblock.screens import presenters
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.links import room_links
 
 COURSE = CourseKey.from_string("course-v1:SessionRoom+Algebra101+2026")
 OTHER_COURSE = CourseKey.from_string("course-v1:SessionRoom+Physics+2026")
@@ -98,9 +100,9 @@ def call_handler(
     return response.status_code, json.loads(response.body)
 
 
-def action_context(user) -> room_api.ActionContext:
+def action_context(user) -> dispatch.ActionContext:
     """What the handler would hand the action table for ``user``, without an XBlock runtime around it."""
-    return room_api.ActionContext(
+    return dispatch.ActionContext(
         viewer=rooms.Viewer(user_id=user.pk),
         now=rooms.now_utc(),
         policy=rooms.policy_from_settings(),

@@ -22,7 +22,8 @@ HERE = Path(tempfile.mkdtemp())
 )
 (HERE / "wheel_urls.py").write_text(
     "from django.urls import include, path\n"
-    "urlpatterns = [path('sessionroom/', include(('sessionroom_xblock.urls', 'sessionroom'), namespace='sessionroom')),"
+    "urlpatterns = [path('sessionroom/',"
+    " include(('sessionroom_xblock.web.urls', 'sessionroom'), namespace='sessionroom')),"
     " path('', include('workbench.urls'))]\n"
 )
 sys.path.insert(0, str(HERE))
@@ -40,8 +41,8 @@ from django.utils import timezone  # noqa: E402
 from opaque_keys.edx.keys import CourseKey  # noqa: E402
 
 import sessionroom_xblock  # noqa: E402
-from sessionroom_xblock import resources  # noqa: E402
 from sessionroom_xblock.models import TutoringSession  # noqa: E402
+from sessionroom_xblock.screens import resources  # noqa: E402
 
 call_command("migrate", run_syncdb=True, verbosity=0)
 users = get_user_model()

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from sessionroom_xblock import rooms
 from sessionroom_xblock.analytics import Analytics
-from sessionroom_xblock.closing import close_sessions
+from sessionroom_xblock.background.closing import close_sessions
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import RoomSpec
 from sessionroom_xblock.providers.registry import get_provider
+from sessionroom_xblock.sessions import rooms
 from tests.integration.provider_sites import bbb_session
 from tests.integration.test_bbb_contract import LEARNER, TUTOR, enter
 

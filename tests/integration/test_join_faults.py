@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from sessionroom_xblock import room_api
+from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.models import Attendance, TutoringSession
 from tests.factories import action_context, call_handler, events, make_block, make_session
 from tests.fakes_fixtures import BBB_SECRET, bbb_config
@@ -103,7 +103,7 @@ def test_two_participants_joining_at_once_create_one_room(bbb_site, learner, tut
         ctx = action_context(learner if username == "learner" else tutor)
         try:
             barrier.wait()
-            results[username] = room_api.dispatch("join", ctx, {"session": str(session.pk)})
+            results[username] = dispatch.dispatch("join", ctx, {"session": str(session.pk)})
         finally:
             close_old_connections()
 

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from fakes.plugnmeet import FAKE_RECORDING, FakePlugNmeet
-from sessionroom_xblock import recordings
+from sessionroom_xblock.background import recordings
 from sessionroom_xblock.models import Recording
 from sessionroom_xblock.providers.base import RoomSpec
 from sessionroom_xblock.providers.plugnmeet import PlugNmeetProvider

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessionroom_xblock import room_api
+from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.models import Attendance, Feedback, TutoringSession
 from tests.factories import call_handler, make_block, make_session, make_user
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 NOT_YOURS = "You're not part of this session."
 NOT_FOUND = "Session not found. Check your dashboard."
 INTRUDERS = ["stranger", "anonymous", "other_learner"]
-ACTIONS = sorted(room_api.ACTIONS)
+ACTIONS = sorted(dispatch.ACTIONS)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_direct_page_of_an_unknown_session_is_not_found(learner):
     assert response.status_code == 404 and "Session not found. Check your dashboard." in response.content.decode()
 
 
-@pytest.mark.parametrize("action", [name for name in ACTIONS if room_api.ACTIONS[name].writes])
+@pytest.mark.parametrize("action", [name for name in ACTIONS if dispatch.ACTIONS[name].writes])
 def test_course_staff_may_look_but_not_act(session, staff, action):
     assert call_handler(make_block("staff"), "state", {"session": str(session.pk)})[0] == 200
     status, body = call_handler(make_block("staff"), action, {"session": str(session.pk), "rating": 5})

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from sessionroom_xblock.analytics import Analytics
-from sessionroom_xblock.closing import close_sessions
+from sessionroom_xblock.background.closing import close_sessions
 from sessionroom_xblock.models import Attendance, TutoringSession
 from tests.factories import make_session
 

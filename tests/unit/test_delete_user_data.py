@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.dispatch import Signal
 from django.utils import timezone
 
-from sessionroom_xblock import compat, retirement
+from sessionroom_xblock import compat
+from sessionroom_xblock.background import retirement
 from sessionroom_xblock.models import (
     Attendance,
     ChatMessage,
@@ -59,7 +60,7 @@ def run(*args) -> str:
 
 def test_deletes_the_learners_data_and_keeps_the_tutors(history, learner, tutor, django_capture_on_commit_callbacks):
     past, upcoming = history
-    with mock.patch("sessionroom_xblock.retirement.get_provider") as provider:
+    with mock.patch("sessionroom_xblock.background.retirement.get_provider") as provider:
         with django_capture_on_commit_callbacks(execute=True):
             output = run("learner@example.org")
     provider.assert_called_once_with("bbb")
@@ -84,7 +85,7 @@ def test_deletes_the_learners_data_and_keeps_the_tutors(history, learner, tutor,
 
 
 def test_dry_run_counts_and_changes_nothing(history, learner):
-    with mock.patch("sessionroom_xblock.retirement.get_provider") as provider:
+    with mock.patch("sessionroom_xblock.background.retirement.get_provider") as provider:
         output = run(str(learner.pk), "--dry-run")
     assert output.startswith("Would delete") and "chat_messages: 1" in output
     provider.assert_not_called()
@@ -95,7 +96,7 @@ def test_dry_run_counts_and_changes_nothing(history, learner):
 def test_retired_inactive_users_are_found_by_username(history, learner):
     learner.is_active = False
     learner.save()
-    with mock.patch("sessionroom_xblock.retirement.get_provider"):
+    with mock.patch("sessionroom_xblock.background.retirement.get_provider"):
         assert "Deleted" in run("learner")
 
 
@@ -117,10 +118,10 @@ def test_the_lms_account_retirement_deletes_the_data_too(history, learner, monke
     monkeypatch.setattr(compat, "retirement_signal", lambda: retire)
     assert retirement.connect_to_platform_retirement()
     try:
-        with mock.patch("sessionroom_xblock.retirement.get_provider"):
+        with mock.patch("sessionroom_xblock.background.retirement.get_provider"):
             retire.send(sender=None, user=learner)
     finally:
-        retire.disconnect(dispatch_uid="sessionroom_xblock.retirement")
+        retire.disconnect(dispatch_uid="sessionroom_xblock.background.retirement")
     assert not Feedback.objects.filter(author=learner).exists()
 
 

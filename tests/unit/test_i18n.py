@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from sessionroom_xblock.i18n import javascript_catalog
+from sessionroom_xblock.screens.i18n import javascript_catalog
 from tests.factories import make_block
 
 REPO = Path(__file__).resolve().parents[2]

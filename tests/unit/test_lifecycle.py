@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessionroom_xblock.lifecycle import (
+from sessionroom_xblock.sessions.lifecycle import (
     NOBODY,
     PHASE,
     AttendanceFacts,

@@ -9,13 +9,15 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from sessionroom_xblock import presenters, room_api, rooms
+from sessionroom_xblock.actions import dispatch
+from sessionroom_xblock.actions.live import RATE_LIMITS, SIGNAL_MAX_BYTES
 from sessionroom_xblock.analytics import tracker_analytics
-from sessionroom_xblock.live_actions import RATE_LIMITS, SIGNAL_MAX_BYTES
 from sessionroom_xblock.models import SignalMessage, TutoringSession
 from sessionroom_xblock.providers.base import RoomInfo
 from sessionroom_xblock.providers.bbb import BigBlueButtonProvider
-from sessionroom_xblock.rooms import RoomLinks
+from sessionroom_xblock.screens import presenters
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.rooms import RoomLinks
 from tests.factories import call_handler, make_block
 
 FALLBACK_SETTINGS = {
@@ -35,7 +37,7 @@ def fresh_cache():
 
 def act(user, session, name, payload=None, *, now=None, staff=False):
     """Run action ``name`` as ``user`` (None: anonymous) the way both doors do; (status, body)."""
-    ctx = room_api.ActionContext(
+    ctx = dispatch.ActionContext(
         viewer=rooms.Viewer(user_id=user.pk if user else None, is_course_staff=staff),
         now=now or timezone.now(),
         policy=rooms.policy_from_settings(),
@@ -44,7 +46,7 @@ def act(user, session, name, payload=None, *, now=None, staff=False):
         links_for=lambda _session: RoomLinks(logout_url="https://lms.example.org/left"),
         gettext=lambda text: text,
     )
-    return room_api.dispatch(name, ctx, {"session": str(session.pk), **(payload or {})})
+    return dispatch.dispatch(name, ctx, {"session": str(session.pk), **(payload or {})})
 
 
 def offer(sdp="v=0"):

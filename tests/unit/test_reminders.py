@@ -11,8 +11,9 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from sessionroom_xblock import reminders
+from sessionroom_xblock.background import reminders
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
+from sessionroom_xblock.sessions import reminder_plan
 from tests.factories import make_session
 
 H = timedelta(hours=1)
@@ -52,13 +53,13 @@ def kinds_sent(session=None):
 
 @pytest.mark.parametrize(("kind", "seconds"), [("24h", 86400), ("1h", 3600), ("15m", 900), ("2d", 172800)])
 def test_lead_time(kind, seconds):
-    assert reminders.lead_time(kind).total_seconds() == seconds
+    assert reminder_plan.lead_time(kind).total_seconds() == seconds
 
 
 @pytest.mark.parametrize("kind", ["", "1w", "h1", "15", "-1h"])
 def test_bad_kind_is_refused(kind):
     with pytest.raises(ValueError):
-        reminders.lead_time(kind)
+        reminder_plan.lead_time(kind)
 
 
 def test_due_kind_follows_the_plan(now):
@@ -78,26 +79,26 @@ def test_due_kind_follows_the_plan(now):
         (start + H, None),
     ]
     for moment, expected in due:
-        assert reminders.due_kind(start, booked_at, moment, KINDS) == expected, moment - start
+        assert reminder_plan.due_kind(start, booked_at, moment, KINDS) == expected, moment - start
 
 
 def test_a_session_booked_30_minutes_ahead_gets_only_the_15_minute_reminder(now):
     start = now + 30 * M
-    assert [kind for kind, _ in reminders.plan(start, now, KINDS)] == ["15m"]
-    assert reminders.due_kind(start, now, now, KINDS) is None
-    assert reminders.due_kind(start, now, at(start, 15 * M), KINDS) == "15m"
+    assert [kind for kind, _ in reminder_plan.plan(start, now, KINDS)] == ["15m"]
+    assert reminder_plan.due_kind(start, now, now, KINDS) is None
+    assert reminder_plan.due_kind(start, now, at(start, 15 * M), KINDS) == "15m"
 
 
 def test_when_several_are_overdue_only_the_latest_is_due(now):
     start = now + 48 * H
-    assert reminders.due_kind(start, now, at(start, 10 * M), KINDS) == "15m"
+    assert reminder_plan.due_kind(start, now, at(start, 10 * M), KINDS) == "15m"
 
 
 def test_next_moment(now):
     start = now + 48 * H
-    assert reminders.next_moment(start, now, now, KINDS) == at(start, 24 * H)
-    assert reminders.next_moment(start, now, at(start, 24 * H), KINDS) == at(start, H)
-    assert reminders.next_moment(start, now, at(start, 15 * M), KINDS) is None
+    assert reminder_plan.next_moment(start, now, now, KINDS) == at(start, 24 * H)
+    assert reminder_plan.next_moment(start, now, at(start, 24 * H), KINDS) == at(start, H)
+    assert reminder_plan.next_moment(start, now, at(start, 15 * M), KINDS) is None
 
 
 def test_a_new_session_is_due_at_its_first_moment(booked):
@@ -298,7 +299,9 @@ def test_conditional_updates_carry_the_reminder_fields(booked, learner):
     sweep(at(start, 24 * H))
     moved_at, new_start = timezone.now(), start - 20 * H  # earlier: the old plan's next moment would be too late
     TutoringSession.objects.filter(pk=booked.pk, status="scheduled").update(
-        scheduled_start=new_start, scheduled_end=new_start + 45 * M, **reminders.reschedule_fields(new_start, moved_at)
+        scheduled_start=new_start,
+        scheduled_end=new_start + 45 * M,
+        **reminder_plan.reschedule_fields(new_start, moved_at),
     )
     mail.outbox.clear()
     sweep(at(new_start, 24 * H))  # 4 hours from now; the old plan's next moment was 23 hours from now
@@ -307,7 +310,7 @@ def test_conditional_updates_carry_the_reminder_fields(booked, learner):
 
     cancelled_at = timezone.now()
     TutoringSession.objects.filter(pk=booked.pk, status="scheduled").update(
-        status="cancelled", **reminders.cancel_fields(cancelled_at)
+        status="cancelled", **reminder_plan.cancel_fields(cancelled_at)
     )
     mail.outbox.clear()
     sweep(cancelled_at + M)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessionroom_xblock import reminders
+from sessionroom_xblock.background import reminders
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
 from tests.factories import make_session, make_user
 

@@ -4,7 +4,7 @@ import gettext
 
 from django.utils import translation
 
-from sessionroom_xblock.resources import render, rendering_together
+from sessionroom_xblock.screens.resources import render, rendering_together
 
 
 class Catalog(gettext.NullTranslations):

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sessionroom_xblock import scheduling
 from sessionroom_xblock.models import TutoringSession
-from sessionroom_xblock.scheduling import Booking, SchedulingError
+from sessionroom_xblock.sessions import scheduling
+from sessionroom_xblock.sessions.scheduling import Booking, SchedulingError
 from tests.factories import COURSE, OTHER_COURSE, make_session, make_user
 
 STATUS = TutoringSession.Status

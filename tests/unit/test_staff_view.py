@@ -7,9 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sessionroom_xblock import presenters, staff_view
 from sessionroom_xblock.models import Attendance, Feedback, TutoringSession
-from sessionroom_xblock.presenters import PersonView
+from sessionroom_xblock.screens import schedule_form, staff_view
+from sessionroom_xblock.screens.presenters import PersonView
+from sessionroom_xblock.zones import zone
 from tests.factories import OTHER_COURSE, call_handler, make_block, make_session, make_user
 
 STATUS = TutoringSession.Status
@@ -46,7 +47,7 @@ def test_staff_schedule_a_session_in_their_zone(learner, tutor, staff):
     )
     assert status == 200, body
     session = TutoringSession.objects.get(pk=body["session"])
-    assert session.scheduled_start.astimezone(presenters.zone("UTC")).strftime("%H:%M") == "01:00"
+    assert session.scheduled_start.astimezone(zone("UTC")).strftime("%H:%M") == "01:00"
     assert session.scheduled_end - session.scheduled_start == timedelta(minutes=30)
     assert body["message"].endswith("10:00 (Asia/Tokyo).")
     assert "Ana García" in body["html"] and "Start (Asia/Tokyo)" in body["html"]
@@ -131,7 +132,7 @@ def test_the_list_groups_sessions_and_shows_attendance_no_shows_and_ratings(lear
     for session in staff_view.course_sessions(scope):
         rows[session.pk] = (
             staff_view.group_of(session, scope),
-            staff_view.session_row(session, now, presenters.zone("UTC"), str),
+            staff_view.session_row(session, now, zone("UTC"), str),
         )
     assert rows[upcoming.pk][0] == "upcoming" and rows[upcoming.pk][1]["can_change"]
     assert rows[live.pk][0] == "live" and not rows[live.pk][1]["can_change"]
@@ -181,26 +182,26 @@ def test_proposing_into_a_clash_is_refused(session):
 def test_book_next_form_is_for_the_tutor_without_a_booking_system(session):
     base = {"session": session, "other": PersonView.of(session.learner), "time_zone": "Europe/Madrid"}
     i18n = make_block("tutor").i18n_service
-    html = staff_view.book_next_html({**base, "is_tutor": True, "booking_url": ""}, "/propose", i18n)
+    html = schedule_form.book_next_html({**base, "is_tutor": True, "booking_url": ""}, "/propose", i18n)
     assert "Next session with Ana García" in html
-    week_later = (session.scheduled_start + timedelta(days=7)).astimezone(presenters.zone("Europe/Madrid"))
+    week_later = (session.scheduled_start + timedelta(days=7)).astimezone(zone("Europe/Madrid"))
     assert f'value="{week_later:%Y-%m-%d}"' in html and f'value="{week_later:%H:%M}"' in html
     assert (
         'data-url="/propose"' in html
         and "Propose session" in html
         and "<option selected>Europe/Madrid</option>" in html
     )
-    assert staff_view.book_next_html({**base, "is_tutor": False, "booking_url": ""}, "/propose", i18n) == ""
-    assert staff_view.book_next_html({**base, "is_tutor": True, "booking_url": "https://book"}, "/p", i18n) == ""
+    assert schedule_form.book_next_html({**base, "is_tutor": False, "booking_url": ""}, "/propose", i18n) == ""
+    assert schedule_form.book_next_html({**base, "is_tutor": True, "booking_url": "https://book"}, "/p", i18n) == ""
 
 
 def test_booking_links_carry_the_course_the_tutor_and_the_session(session):
-    link = staff_view.booking_link("https://book.example.org/next?lang=es", session)
+    link = schedule_form.booking_link("https://book.example.org/next?lang=es", session)
     assert link == (
         "https://book.example.org/next?lang=es&course_id=course-v1%3ASessionRoom%2BAlgebra101%2B2026"
         f"&tutor=tutor&session={session.pk}"
     )
-    assert staff_view.booking_link("", session) == ""
+    assert schedule_form.booking_link("", session) == ""
 
 
 def test_staff_who_are_also_a_participant_get_a_link_to_their_own_session(learner, staff):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sessionroom_xblock.retirement import UserNotFound, delete_user_data, find_user
+from sessionroom_xblock.background.retirement import UserNotFound, delete_user_data, find_user
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from sessionroom_xblock import recordings
+from sessionroom_xblock.background import recordings
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import ProviderError
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sessionroom_xblock import compat, reminders
+from sessionroom_xblock import compat
 from sessionroom_xblock.models import (
     Attendance,
     ChatMessage,
@@ -34,6 +34,7 @@ from sessionroom_xblock.models import (
 )
 from sessionroom_xblock.providers.base import ProviderError
 from sessionroom_xblock.providers.registry import get_provider
+from sessionroom_xblock.sessions import reminder_plan
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def delete_user_data(user, *, dry_run: bool = False) -> dict[str, int]:
             "session_notes": sessions.exclude(notes="").update(notes=""),
             "recordings": recordings.update(state=Recording.State.DELETED, playback_url=""),
             "cancelled_sessions": sessions.filter(status__in=TutoringSession.OPEN_STATUSES).update(
-                status=TutoringSession.Status.CANCELLED, **reminders.cancel_fields(timezone.now())
+                status=TutoringSession.Status.CANCELLED, **reminder_plan.cancel_fields(timezone.now())
             ),
             "sessions_kept": sessions.count(),
         }
@@ -101,7 +102,7 @@ def connect_to_platform_retirement() -> bool:
     signal = compat.retirement_signal()
     if signal is None:
         return False
-    signal.connect(_on_retirement, dispatch_uid="sessionroom_xblock.retirement")
+    signal.connect(_on_retirement, dispatch_uid="sessionroom_xblock.background.retirement")
     return True
 
 

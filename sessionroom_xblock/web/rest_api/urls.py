@@ -6,7 +6,7 @@ from rest_framework.renderers import JSONOpenAPIRenderer, OpenAPIRenderer
 from rest_framework.routers import SimpleRouter
 from rest_framework.schemas import get_schema_view
 
-from sessionroom_xblock.rest_api.views import SessionViewSet
+from sessionroom_xblock.web.rest_api.views import SessionViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.trailing_slash = "/?"  # both /sessions and /sessions/ (booking systems differ)

@@ -7,9 +7,9 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey, UsageKey
 from rest_framework import serializers
 
-from sessionroom_xblock import scheduling
-from sessionroom_xblock.links import session_page_url
 from sessionroom_xblock.models import TutoringSession
+from sessionroom_xblock.sessions import scheduling
+from sessionroom_xblock.sessions.links import session_page_url
 
 
 class OpaqueKeyField(serializers.Field):

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from sessionroom_xblock import compat
-from sessionroom_xblock.rooms import RoomLinks
+from sessionroom_xblock.sessions.rooms import RoomLinks
 from sessionroom_xblock.signing import callback_token
 
 

@@ -14,10 +14,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema
 
-from sessionroom_xblock import compat, errors, rooms, scheduling
+from sessionroom_xblock import compat, errors
 from sessionroom_xblock.models import TutoringSession
-from sessionroom_xblock.rest_api.permissions import SessionPermission, is_service_user
-from sessionroom_xblock.rest_api.serializers import RescheduleSerializer, SessionFilterSerializer, SessionSerializer
+from sessionroom_xblock.sessions import rooms, scheduling
+from sessionroom_xblock.web.rest_api.permissions import SessionPermission, is_service_user
+from sessionroom_xblock.web.rest_api.serializers import RescheduleSerializer, SessionFilterSerializer, SessionSerializer
 
 
 class SessionPagination(PageNumberPagination):

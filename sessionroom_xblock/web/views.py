@@ -11,12 +11,16 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sessionroom_xblock import callbacks, compat, errors, presenters, resources, room_api, rooms
+from sessionroom_xblock import compat, errors
+from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.analytics import tracker_analytics
-from sessionroom_xblock.i18n import BundledI18nService
-from sessionroom_xblock.links import room_links
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import CallbackRejected, CallbackRequest, ProviderNotConfigured
+from sessionroom_xblock.screens import presenters, resources
+from sessionroom_xblock.screens.i18n import BundledI18nService
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.links import room_links
+from sessionroom_xblock.web import callbacks
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,7 @@ def session_page(request, session_id):
         access=access,
         snapshot=rooms.snapshot(access, now, rooms.policy_from_settings()),
         settings=presenters.RoomSettings(),
-        urls={name: _action_url(access.session.pk, name) for name in room_api.ACTIONS},
+        urls={name: _action_url(access.session.pk, name) for name in dispatch.ACTIONS},
         time_zone=compat.user_time_zone(request.user),
         extra={"direct": True},
     )
@@ -100,7 +104,7 @@ def session_action(request, session_id, action):
         payload = None
     if isinstance(payload, dict):
         payload["session"] = str(session_id)
-    ctx = room_api.ActionContext(
+    ctx = dispatch.ActionContext(
         viewer=viewer_of(request, _course_key_of(session_id)),
         now=rooms.now_utc(),
         policy=rooms.policy_from_settings(),
@@ -110,7 +114,7 @@ def session_action(request, session_id, action):
         gettext=BundledI18nService().gettext,
         time_zone=compat.user_time_zone(request.user) if request.user.is_authenticated else "",
     )
-    status, body = room_api.dispatch(action, ctx, payload)
+    status, body = dispatch.dispatch(action, ctx, payload)
     return JsonResponse(body, status=status)
 
 

@@ -18,10 +18,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 
-from sessionroom_xblock import compat, errors, rooms
+from sessionroom_xblock import compat, errors
+from sessionroom_xblock.actions.base import ActionContext, ActionTable, enter
 from sessionroom_xblock.models import ChatMessage, ResourceLink, SignalMessage, TutoringSession
-from sessionroom_xblock.room_api import ActionContext, action, enter
-from sessionroom_xblock.rooms import ROLE_TUTOR, Access
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.rooms import ROLE_TUTOR, Access
 
 SIGNAL_KINDS = ("hello", "offer", "answer", "candidate", "bye")
 SIGNAL_MAX_BYTES = 16 * 1024
@@ -36,6 +37,8 @@ LINK_URL_MAX_LENGTH = 1000
 LINKS_PER_SESSION = 50
 #: Messages per second per sender and kind of write. ICE gathering sends a burst of candidates.
 RATE_LIMITS = {"signal": 20, "chat": 5, "notes": 5, "link": 2}
+
+TABLE = ActionTable()
 
 
 def check_rate(scope: str, access: Access, ctx: ActionContext, count: int = 1) -> None:
@@ -94,7 +97,7 @@ def text_of(payload: dict, name: str, limit: int, *, required: bool = True) -> s
 # Signaling --------------------------------------------------------------------------------------------
 
 
-@action("signal_send", writes=True)
+@TABLE.action("signal_send", writes=True)
 def signal_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
     Queue signaling messages for the other participant, in order: ``{"messages": [{"kind", "data"}, ...]}``
@@ -127,7 +130,7 @@ def _signal_row(access: Access, item) -> SignalMessage:
     return SignalMessage(session=access.session, sender_id=viewer_id(access), kind=kind, payload=data)
 
 
-@action("signal_poll", writes=True)
+@TABLE.action("signal_poll", writes=True)
 def signal_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
     The other participant's messages after ``cursor``, oldest first. At most three queries.
@@ -154,7 +157,7 @@ def signal_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
     }
 
 
-@action("fallback", writes=True)
+@TABLE.action("fallback", writes=True)
 def fallback(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """The direct connection failed: join the configured media-server room instead (ticket + state)."""
     return enter(access, ctx, rooms.fall_back)
@@ -163,7 +166,7 @@ def fallback(access: Access, ctx: ActionContext, payload: dict) -> dict:
 # Chat -------------------------------------------------------------------------------------------------
 
 
-@action("chat_send", writes=True)
+@TABLE.action("chat_send", writes=True)
 def chat_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """Post a chat line (1-2000 characters); the sender reads it back through ``chat_poll``."""
     require_open(access)
@@ -173,7 +176,7 @@ def chat_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
     return {"id": message.id}
 
 
-@action("chat_poll", writes=False)
+@TABLE.action("chat_poll", writes=False)
 def chat_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
     Chat lines after ``cursor`` (both people's, oldest first), plus the notes version and the number of
@@ -208,13 +211,13 @@ def _name(user) -> str:
 # Notes ------------------------------------------------------------------------------------------------
 
 
-@action("notes_get", writes=False)
+@TABLE.action("notes_get", writes=False)
 def notes_get(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """The shared note and its version (readable after the session too)."""
     return {"text": access.session.notes, "version": access.session.notes_version}
 
 
-@action("notes_save", writes=True)
+@TABLE.action("notes_save", writes=True)
 def notes_save(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
     Save the shared note edited from ``version``. If the other person saved in between, nothing is
@@ -244,14 +247,14 @@ def notes_save(access: Access, ctx: ActionContext, payload: dict) -> dict:
 # Resource links ---------------------------------------------------------------------------------------
 
 
-@action("links_get", writes=False)
+@TABLE.action("links_get", writes=False)
 def links_get(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """Links the tutor shared during the session (the author's links are in the page already)."""
     rows = ResourceLink.objects.filter(session=access.session).order_by("id")
     return {"links": [{"id": row.id, "title": row.title, "url": row.url} for row in rows]}
 
 
-@action("link_add", writes=True)
+@TABLE.action("link_add", writes=True)
 def link_add(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """The tutor shares a link: a title and an absolute http(s) URL."""
     if access.role != ROLE_TUTOR:

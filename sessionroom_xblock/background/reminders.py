@@ -28,12 +28,11 @@ a concurrent sweep that loses the write lock gets "database is locked" and retri
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
 import time
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -42,90 +41,19 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
 from django.utils import formats, timezone, translation
 
 from sessionroom_xblock import compat
 from sessionroom_xblock.conf import setting
-from sessionroom_xblock.i18n import BundledI18nService
-from sessionroom_xblock.links import session_page_url
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
-from sessionroom_xblock.resources import render, rendering_together
+from sessionroom_xblock.screens.i18n import BundledI18nService
+from sessionroom_xblock.screens.resources import render, rendering_together
+from sessionroom_xblock.sessions.links import session_page_url
+from sessionroom_xblock.sessions.reminder_plan import CANCEL_KIND, due_kind, next_moment
 
 log = logging.getLogger(__name__)
 
-#: The claim kind of the cancellation notice (an .ics with METHOD:CANCEL).
-CANCEL_KIND = "cancel"
-_KIND_PATTERN = re.compile(r"^(\d+)([dhm])$")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 PRODID = "-//sessionroom-xblock//Session Room//EN"
-
-
-def lead_time(kind: str) -> timedelta:
-    """How long before the start a kind fires: ``"24h"`` → 24 hours; also ``"2d"`` and ``"15m"``."""
-    match = _KIND_PATTERN.match(kind)
-    if match is None:
-        raise ValueError(f"Reminder kind {kind!r} is not a number followed by d, h or m")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-
-
-def plan(start: datetime, schedule_set_at: datetime, kinds: Iterable[str] | None = None) -> list[tuple[str, datetime]]:
-    """The (kind, moment) pairs of a schedule, earliest first; moments before the schedule was set are dropped."""
-    kinds = setting("REMINDERS") if kinds is None else kinds
-    moments = [(kind, start - lead_time(kind)) for kind in kinds]
-    return sorted(((k, m) for k, m in moments if schedule_set_at <= m < start), key=lambda pair: pair[1])
-
-
-def due_kind(start: datetime, schedule_set_at: datetime, now: datetime, kinds=None) -> str | None:
-    """The reminder to send at ``now``: the latest moment that came, if not stale and before the start."""
-    if now >= start:
-        return None
-    came = [(kind, moment) for kind, moment in plan(start, schedule_set_at, kinds) if moment <= now]
-    if not came:
-        return None
-    kind, moment = came[-1]
-    return kind if now - moment <= lead_time(kind) / 2 else None
-
-
-def next_moment(start: datetime, schedule_set_at: datetime, now: datetime, kinds=None) -> datetime | None:
-    """The first moment of the plan after ``now``: when the sweep must look at the session again."""
-    return next((moment for _, moment in plan(start, schedule_set_at, kinds) if moment > now), None)
-
-
-def first_moment(session: TutoringSession) -> datetime | None:
-    """
-    ``next_reminder_at`` for a session just booked, rescheduled or cancelled.
-
-    A scheduled session starts at its first planned moment; a cancelled one that has not started is due
-    at once (its cancellation notice); any other status needs no reminder.
-    """
-    if session.status == TutoringSession.Status.SCHEDULED:
-        return _first_planned(session.scheduled_start, session.schedule_set_at)
-    if session.status == TutoringSession.Status.CANCELLED and session.scheduled_start > timezone.now():
-        return timezone.now()
-    return None
-
-
-def _first_planned(start: datetime, schedule_set_at: datetime) -> datetime | None:
-    moments = plan(start, schedule_set_at)
-    return moments[0][1] if moments else None
-
-
-def reschedule_fields(start: datetime, now: datetime) -> dict:
-    """
-    The reminder columns to write with a new start, for code that moves a session with ``QuerySet.update``
-    (``save`` does this by itself): a fresh plan from ``now``, and the invitation's next SEQUENCE.
-    """
-    return {
-        "schedule_set_at": now,
-        "schedule_sequence": F("schedule_sequence") + 1,
-        "next_reminder_at": _first_planned(start, now),
-    }
-
-
-def cancel_fields(now: datetime) -> dict:
-    """The reminder columns to write with ``status=cancelled``: the cancel notice is due now, SEQUENCE moves on."""
-    return {"schedule_sequence": F("schedule_sequence") + 1, "next_reminder_at": now}
 
 
 @dataclass

@@ -17,7 +17,7 @@ from django.template.backends.django import get_installed_libraries
 from django.utils import translation
 from django.utils.translation import trans_real
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 @cache

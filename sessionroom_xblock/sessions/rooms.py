@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sessionroom_xblock import errors, lifecycle
+from sessionroom_xblock import errors
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import FEEDBACK_COMMENT_MAX_LENGTH, Attendance, Feedback, TutoringSession
@@ -28,6 +28,7 @@ from sessionroom_xblock.providers.base import (
     RoomSpec,
 )
 from sessionroom_xblock.providers.registry import get_provider, resolve_provider_name
+from sessionroom_xblock.sessions import lifecycle
 
 log = logging.getLogger(__name__)
 

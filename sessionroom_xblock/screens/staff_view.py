@@ -1,6 +1,5 @@
 """What course staff see in the block: the course's sessions and the form to schedule one.
 
-Also the tutor's "Book Next Session" form, which shares the date, time, length and time-zone fields.
 The session list is rendered here only, on first view and after every change, so the browser never
 builds rows of its own.
 """
@@ -9,37 +8,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import available_timezones
+from datetime import datetime
 
 from django.db.models import Q
 from web_fragments.fragment import Fragment
 
-# presenters by module, not by name: presenters may import this module to add Book Next Session.
-from sessionroom_xblock import compat, errors, lifecycle, presenters, resources
+from sessionroom_xblock import compat, errors
 from sessionroom_xblock.models import TutoringSession
+from sessionroom_xblock.screens import presenters, resources
+from sessionroom_xblock.screens.schedule_form import when_fields
+from sessionroom_xblock.sessions import lifecycle
+from sessionroom_xblock.zones import zone
 
 CSS_FILES = ("static/css/sessionroom.css", "static/css/staff.css")
 JS_FILE = "static/js/staff.js"
-DURATIONS = (15, 30, 45, 60, 90, 120)
-DEFAULT_DURATION = 30
-NEXT_SESSION_AFTER = timedelta(days=7)
 PAST_LIMIT = 50
 UPCOMING_LIMIT = 200
-_ZONE_AREAS = (
-    "Africa/",
-    "America/",
-    "Antarctica/",
-    "Asia/",
-    "Atlantic/",
-    "Australia/",
-    "Europe/",
-    "Indian/",
-    "Pacific/",
-)
-
 _ = errors.gettext_noop
 STATUS = TutoringSession.Status
 STATUS_LABELS = {
@@ -56,13 +40,6 @@ GROUPS = (
 )
 
 
-@cache
-def time_zone_choices() -> tuple[str, ...]:
-    """IANA zones people live in (no legacy aliases), UTC first."""
-    names = sorted(name for name in available_timezones() if name.startswith(_ZONE_AREAS))
-    return ("UTC", *names)
-
-
 @dataclass(frozen=True)
 class StaffScope:
     """Which course the staff member manages (from which block), when, and how to translate and read the clock."""
@@ -75,35 +52,11 @@ class StaffScope:
     block_id: str = ""
 
 
-def when_fields(prefix: str, time_zone: str, zone_source: str, i18n_service, *, start=None, duration=DEFAULT_DURATION):
-    """
-    The date, start time, length and time-zone fields, shared by the staff form and Book Next Session;
-    ``start`` (aware) pre-fills date and time in ``time_zone`` (the script re-fills them if it switches
-    the zone to the browser's).
-    """
-    local = start.astimezone(presenters.zone(time_zone)) if start is not None else None
-    return resources.render(
-        "when_fields.html",
-        {
-            "prefix": prefix,
-            "zones": time_zone_choices(),
-            "zone": time_zone,
-            "zone_source": zone_source,
-            "durations": sorted({*DURATIONS, duration}),
-            "duration": duration,
-            "start_iso": start.isoformat() if start is not None else "",
-            "date": local.strftime("%Y-%m-%d") if local else "",
-            "time": local.strftime("%H:%M") if local else "",
-        },
-        i18n_service,
-    )
-
-
 def viewer_time_zone(user_id) -> tuple[str, str]:
     """(zone, source): the viewer's saved preference ("user"), else UTC ("default", which the script may
     replace with the browser's zone)."""
     saved = compat.user_time_zone(compat.get_user(user_id)) if user_id is not None else ""
-    if saved and presenters.zone(saved).key == saved:
+    if saved and zone(saved).key == saved:
         return saved, "user"
     return "UTC", "default"
 
@@ -144,7 +97,7 @@ def render_staff_view(
 def render_sessions(scope: StaffScope, prefix: str) -> str:
     """The live, upcoming and past sessions of the course, as HTML, in a fixed number of queries."""
     gettext = scope.i18n_service.gettext
-    tz = presenters.zone(scope.time_zone)
+    tz = zone(scope.time_zone)
     rows = {key: [] for key, _title, _empty in GROUPS}
     for session in course_sessions(scope):
         rows[group_of(session, scope)].append(session_row(session, scope.now, tz, gettext))
@@ -218,49 +171,3 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
         "ratings": [{"name": people.get(item.author_id, ""), "rating": item.rating} for item in session.feedback.all()],
         "can_change": session.status == STATUS.SCHEDULED and session.scheduled_start > now,
     }
-
-
-def book_next_html(context: dict, propose_url: str, i18n_service) -> str:
-    """
-    The tutor's "Book Next Session" form for the post-session screen, or "" when it does not apply
-    (not the tutor, or the site sends people to a booking system instead). It suggests the same time a
-    week later, the usual rhythm of tutoring.
-    """
-    if not context.get("is_tutor") or context.get("booking_url") or not propose_url:
-        return ""
-    session = context["session"]
-    prefix = f"sr-next-{session.pk}"
-    duration = int((session.scheduled_end - session.scheduled_start).total_seconds() // 60)
-    zone_name = context.get("time_zone") or "UTC"
-    return resources.render(
-        "book_next.html",
-        {
-            **context,
-            "propose_url": propose_url,
-            "when_fields": when_fields(
-                prefix,
-                zone_name,
-                "default" if zone_name == "UTC" else "user",
-                i18n_service,
-                start=session.scheduled_start + NEXT_SESSION_AFTER,
-                duration=duration,
-            ),
-        },
-        i18n_service,
-    )
-
-
-def booking_link(booking_url: str, session: TutoringSession) -> str:
-    """
-    The booking system's page for this pair: ``BOOKING_URL`` with ``course_id``, ``tutor`` (username) and
-    ``session`` added, keeping any query the operator wrote. "" when no booking system is configured.
-    """
-    if not booking_url:
-        return ""
-    parts = urlsplit(booking_url)
-    query = parse_qsl(parts.query, keep_blank_values=True) + [
-        ("course_id", str(session.course_key)),
-        ("tutor", session.tutor.username),
-        ("session", str(session.pk)),
-    ]
-    return urlunsplit(parts._replace(query=urlencode(query)))

@@ -13,7 +13,7 @@ from functools import cache
 
 from django.utils import translation
 
-from sessionroom_xblock.resources import resource_root
+from sessionroom_xblock.screens.resources import resource_root
 
 DOMAIN = "text"
 

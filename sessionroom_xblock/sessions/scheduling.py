@@ -19,10 +19,11 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from sessionroom_xblock import compat, errors, reminders
+from sessionroom_xblock import compat, errors
 from sessionroom_xblock.conf import sessionroom_settings
 from sessionroom_xblock.models import TutoringSession
-from sessionroom_xblock.presenters import zone
+from sessionroom_xblock.sessions import reminder_plan
+from sessionroom_xblock.zones import zone
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ def reschedule(session: TutoringSession, start: datetime, end: datetime, now: da
         check_clashes(session.learner, session.tutor, start, end, time_zone, exclude=session)
         # update() skips save(), which keeps the reminder plan: the reminder columns go with the new times.
         moved = TutoringSession.objects.filter(pk=session.pk, status=STATUS.SCHEDULED).update(
-            scheduled_start=start, scheduled_end=end, **reminders.reschedule_fields(start, now)
+            scheduled_start=start, scheduled_end=end, **reminder_plan.reschedule_fields(start, now)
         )
     if not moved:
         raise _not_open()
@@ -262,7 +263,7 @@ def cancel(session: TutoringSession) -> TutoringSession:
         return session
     _require_scheduled(session)
     cancelled = TutoringSession.objects.filter(pk=session.pk, status=STATUS.SCHEDULED).update(
-        status=STATUS.CANCELLED, **reminders.cancel_fields(timezone.now())
+        status=STATUS.CANCELLED, **reminder_plan.cancel_fields(timezone.now())
     )
     if not cancelled:
         raise _not_open()

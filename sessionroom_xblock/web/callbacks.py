@@ -12,11 +12,11 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from sessionroom_xblock import rooms
 from sessionroom_xblock.analytics import tracker_analytics
 from sessionroom_xblock.models import Attendance, CallbackReceipt, Recording, TutoringSession
 from sessionroom_xblock.providers.base import CallbackEvent, CallbackRejected, CallbackRequest
 from sessionroom_xblock.providers.registry import get_provider
+from sessionroom_xblock.sessions import rooms
 from sessionroom_xblock.signing import session_id_from_token
 
 log = logging.getLogger(__name__)

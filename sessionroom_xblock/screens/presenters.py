@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 from django.utils import translation
 from web_fragments.fragment import Fragment
 
-from sessionroom_xblock import compat, errors, lifecycle, recordings, resources, staff_view
+from sessionroom_xblock import compat, errors
+from sessionroom_xblock.background import recordings
 from sessionroom_xblock.conf import setting
-from sessionroom_xblock.i18n import javascript_catalog
 from sessionroom_xblock.models import Recording, TutoringSession
-from sessionroom_xblock.rooms import ROLE_TUTOR, Access
+from sessionroom_xblock.screens import resources, schedule_form
+from sessionroom_xblock.screens.i18n import javascript_catalog
+from sessionroom_xblock.sessions import lifecycle
+from sessionroom_xblock.sessions.rooms import ROLE_TUTOR, Access
+from sessionroom_xblock.zones import zone
 
 DEFAULT_TIPS = (errors.gettext_noop("Ensure good lighting"), errors.gettext_noop("Use headphones for best audio"))
 SCREEN_OF_STATE = {
@@ -99,14 +103,6 @@ class Page:
     urls: dict[str, str]
     time_zone: str = ""
     extra: dict = field(default_factory=dict)
-
-
-def zone(name: str) -> ZoneInfo:
-    """The viewer's time zone, UTC when unknown."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def participants(session: TutoringSession, role: str) -> tuple[PersonView, PersonView]:
@@ -206,7 +202,7 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "status_label": gettext(STATUS_LABELS[page.snapshot.state]),
         "tips": [gettext(tip) for tip in page.settings.tips],
         "resource_links": page.settings.resource_links,
-        "booking_url": staff_view.booking_link(page.settings.effective_booking_url, session),
+        "booking_url": schedule_form.booking_link(page.settings.effective_booking_url, session),
         "dashboard_url": page.settings.effective_dashboard_url,
         "course_url": page.settings.course_url or _course_url(session),
         "is_tutor": page.access.role == ROLE_TUTOR,
@@ -215,7 +211,7 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "direct_url": reverse("sessionroom:session-page", args=[session.pk]),
         "frame_timeout_seconds": setting("FRAME_TIMEOUT_SECONDS"),
     }
-    context["book_next_html"] = staff_view.book_next_html(context, page.urls.get("propose_next", ""), i18n_service)
+    context["book_next_html"] = schedule_form.book_next_html(context, page.urls.get("propose_next", ""), i18n_service)
     fragment = Fragment()
     screens = [resources.render(f"{name}.html", context, i18n_service) for name in ("prejoin", "room", "postsession")]
     fragment.add_content(resources.render("session.html", {**context, "screens": screens}, i18n_service))

@@ -11,11 +11,15 @@ import logging
 
 from django.core.mail import send_mail
 
-from sessionroom_xblock import compat, errors, presenters, room_api, rooms
-from sessionroom_xblock.room_api import ActionContext
-from sessionroom_xblock.rooms import Access
+from sessionroom_xblock import compat, errors
+from sessionroom_xblock.actions.base import ActionContext, ActionTable
+from sessionroom_xblock.screens import presenters
+from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions.rooms import Access
 
 log = logging.getLogger(__name__)
+#: Room actions of this module (``dispatch`` lists them).
+TABLE = ActionTable()
 
 #: What the participant asks for; the email's subject says which.
 SUBJECTS = {
@@ -30,7 +34,7 @@ BODIES = {
 }
 
 
-@room_api.action("reschedule_request", writes=True)
+@TABLE.action("reschedule_request", writes=True)
 def request_reschedule(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """Email the other participant and course staff that the viewer wants another time (or a next session)."""
     rooms.require_participant(access)

@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sessionroom_xblock import errors, room_api, rooms, scheduling
+from sessionroom_xblock import errors
+from sessionroom_xblock.actions.base import ActionContext, ActionTable
 from sessionroom_xblock.models import TutoringSession
-from sessionroom_xblock.presenters import zone
-from sessionroom_xblock.rooms import ROLE_TUTOR, Access, Viewer
-from sessionroom_xblock.staff_view import StaffScope, prefix_for, render_sessions
+from sessionroom_xblock.screens.staff_view import StaffScope, prefix_for, render_sessions
+from sessionroom_xblock.sessions import rooms, scheduling
+from sessionroom_xblock.sessions.rooms import ROLE_TUTOR, Access, Viewer
+from sessionroom_xblock.zones import zone
 
 _ = errors.gettext_noop
+#: Room actions of this module (``dispatch`` lists them).
+TABLE = ActionTable()
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,8 @@ def cancel_session(ctx: StaffContext, payload: dict) -> dict:
     return _answer(ctx, ctx.scope.i18n_service.gettext("Session cancelled."), session)
 
 
-@room_api.action("propose_next", writes=True)
-def propose_next(access: Access, ctx: room_api.ActionContext, payload: dict) -> dict:
+@TABLE.action("propose_next", writes=True)
+def propose_next(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
     The tutor books the next session with the same learner, in the same course and room, when the site
     has no booking system. Same checks as staff scheduling (times, clashes).

@@ -14,12 +14,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sessionroom_xblock import lifecycle, rooms
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import ProviderError
 from sessionroom_xblock.providers.registry import get_provider
+from sessionroom_xblock.sessions import lifecycle, rooms
 
 log = logging.getLogger(__name__)
 
