@@ -7,7 +7,8 @@ code path for the LMS and the dev host.
 from django.contrib.auth import get_user_model
 from xblock.reference.user_service import UserService, XBlockUser
 
-from sessionroom_xblock.compat import user_full_name, user_time_zone
+from sessionroom_xblock.compat import is_course_staff, user_full_name, user_time_zone
+from sessionroom_xblock.conf import setting
 
 
 class DevUserService(UserService):
@@ -26,13 +27,15 @@ class DevUserService(UserService):
         current = XBlockUser(
             is_current_user=True, emails=[user.email] if user.email else [], full_name=user_full_name(user)
         )
+        # As in the LMS, staff rights are those on the course the block lives in (the workbench's one course).
+        staff = is_course_staff(user, setting("WORKBENCH_COURSE_KEY"))
         current.opt_attrs.update(
             {
                 "edx-platform.is_authenticated": True,
                 "edx-platform.user_id": user.pk,
                 "edx-platform.username": user.username,
-                "edx-platform.user_is_staff": user.is_staff,
-                "edx-platform.user_role": "staff" if user.is_staff else "student",
+                "edx-platform.user_is_staff": staff,
+                "edx-platform.user_role": "staff" if staff else "student",
                 "edx-platform.user_preferences": {"time_zone": user_time_zone(user)},
             }
         )

@@ -143,7 +143,11 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         user_id = attrs.get("edx-platform.user_id")
         role = attrs.get("edx-platform.user_role")
         is_staff = bool(attrs.get("edx-platform.user_is_staff")) or role in ("staff", "instructor")
-        return rooms.Viewer(user_id=int(user_id) if user_id is not None else None, is_course_staff=is_staff)
+        return rooms.Viewer(
+            user_id=int(user_id) if user_id is not None else None,
+            is_course_staff=is_staff,
+            course_key=self.course_key(),
+        )
 
     def time_zone(self) -> str:
         """The viewer's time zone preference (the LMS passes user preferences through the user service)."""

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "RECORDING_STORAGE": {},
     "RECORDING_URL_EXPIRY_SECONDS": 3600,
     "DEV_USER_PREFERENCES": {},
+    "DEV_COURSE_STAFF": {},
 }
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sessionroom_xblock import errors
+from sessionroom_xblock import compat, errors
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import FEEDBACK_COMMENT_MAX_LENGTH, Attendance, Feedback, TutoringSession
@@ -39,10 +39,14 @@ ROLE_STAFF = "staff"
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is asking: a Django user id (None when anonymous) and whether they are staff of the course."""
+    """
+    Who is asking: a Django user id (None when anonymous) and whether they are staff of ``course_key``,
+    the course their rights were checked for (the block's course, or the session's on the direct page).
+    """
 
     user_id: int | None
     is_course_staff: bool = False
+    course_key: object = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,20 @@ def get_access(viewer: Viewer, session_id, *, write: bool) -> Access:
         return Access(session, ROLE_LEARNER)
     if viewer.user_id == session.tutor_id:
         return Access(session, ROLE_TUTOR)
-    if viewer.is_course_staff and not write:
+    if viewer.is_course_staff and not write and _staff_of_course(viewer, session.course_key):
         return Access(session, ROLE_STAFF)
     raise errors.not_authorized()
+
+
+def _staff_of_course(viewer: Viewer, course_key) -> bool:
+    """
+    Staff rights hold for the course they were checked for. A session of another course (asked for through
+    a block of this one) needs the user's own rights on that course: an instructor of one course must not
+    read another course's sessions.
+    """
+    if viewer.course_key is not None and viewer.course_key == course_key:
+        return True
+    return compat.is_course_staff(compat.get_user(viewer.user_id), course_key)
 
 
 def find_current_session(viewer: Viewer, course_key, now: datetime, policy: lifecycle.Policy):

@@ -30,7 +30,9 @@ def viewer_of(request, course_key=None) -> rooms.Viewer:
     user = request.user
     if not user.is_authenticated:
         return rooms.Viewer(user_id=None)
-    return rooms.Viewer(user_id=user.pk, is_course_staff=compat.is_course_staff(user, course_key))
+    return rooms.Viewer(
+        user_id=user.pk, is_course_staff=compat.is_course_staff(user, course_key), course_key=course_key
+    )
 
 
 def _course_key_of(session_id):
