@@ -224,6 +224,7 @@ def notes_save(access: Access, ctx: ActionContext, payload: dict) -> dict:
     written and the answer is 409 with their text and version: the browser shows it instead of
     overwriting a change its user has not seen.
     """
+    rooms.require_not_cancelled(access)
     text = text_of(payload, "text", NOTES_MAX_LENGTH, required=False)
     version = payload.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -259,6 +260,7 @@ def link_add(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """The tutor shares a link: a title and an absolute http(s) URL."""
     if access.role != ROLE_TUTOR:
         raise errors.RoomError(403, "tutor_only", errors.gettext_noop("Only the tutor can add links."))
+    rooms.require_not_cancelled(access)
     title = text_of(payload, "title", LINK_TITLE_MAX_LENGTH)
     url = text_of(payload, "url", LINK_URL_MAX_LENGTH)
     parsed = urlparse(url)

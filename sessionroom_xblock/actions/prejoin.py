@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.core.mail import send_mail
 
 from sessionroom_xblock import compat, errors
 from sessionroom_xblock.actions.base import ActionContext, ActionTable
+from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.screens import presenters
 from sessionroom_xblock.sessions import rooms
 from sessionroom_xblock.sessions.rooms import Access
@@ -32,6 +34,8 @@ BODIES = {
     ),
     "next_session": errors.gettext_noop("{name} would like to book another tutoring session with {other} in {course}."),
 }
+#: A participant's requests about one session reach people's inboxes at most once in this many seconds.
+REQUEST_INTERVAL_SECONDS = 10 * 60
 
 
 @TABLE.action("reschedule_request", writes=True)
@@ -39,9 +43,12 @@ def request_reschedule(access: Access, ctx: ActionContext, payload: dict) -> dic
     """Email the other participant and course staff that the viewer wants another time (or a next session)."""
     rooms.require_participant(access)
     kind = payload.get("kind", "reschedule")
-    if kind not in SUBJECTS:
+    if not isinstance(kind, str) or kind not in SUBJECTS:
         raise errors.invalid(errors.gettext_noop("Unknown request."), "kind")
     session = access.session
+    # Another time for a session that is over means nothing; a next session is asked for after one.
+    if kind == "reschedule" and session.status not in TutoringSession.OPEN_STATUSES:
+        raise errors.session_ended()
     viewer, other = presenters.participants(session, access.role)
     by_id = {session.learner_id: session.learner, session.tutor_id: session.tutor}
     addresses = {by_id[other.user_id].email, *compat.course_staff_emails(session.course_key)}
@@ -53,6 +60,23 @@ def request_reschedule(access: Access, ctx: ActionContext, payload: dict) -> dic
     course = compat.course_title(session.course_key)
     start = session.scheduled_start.strftime("%Y-%m-%d %H:%M UTC")
     facts = {"name": viewer.name, "other": other.name, "course": course, "start": start}
+    _claim_request_slot(access, ctx)
     send_mail(ctx.gettext(SUBJECTS[kind]).format(**facts), ctx.gettext(BODIES[kind]).format(**facts), None, recipients)
     log.info("Sent a %s request for session %s to %d recipients", kind, session.pk, len(recipients))
     return {"sent": len(recipients), "message": ctx.gettext("Your request was sent.")}
+
+
+def _claim_request_slot(access: Access, ctx: ActionContext) -> None:
+    """
+    Refuse (429) a second request by the same participant about the same session within the interval: every
+    request emails the other participant and all course staff. ``cache.add`` is atomic, so of two requests
+    sent at once only one mails.
+    """
+    key = f"sessionroom:request:{access.session.pk}:{ctx.viewer.user_id}"
+    if not cache.add(key, 1, timeout=REQUEST_INTERVAL_SECONDS):
+        raise errors.RoomError(
+            429,
+            "rate_limited",
+            errors.gettext_noop("Your request was already sent. You can send another in a few minutes."),
+            retry_after=REQUEST_INTERVAL_SECONDS,
+        )

@@ -319,6 +319,7 @@ def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *
 def report_failure(access: Access, now: datetime, analytics: Analytics, error_type: str) -> None:
     """The browser could not connect (media, provider frame, network): remember it and tell analytics."""
     require_participant(access)
+    require_not_cancelled(access)
     Attendance.objects.update_or_create(
         session=access.session, user_id=_viewer_id(access), defaults={"last_failure_at": now}
     )
@@ -358,6 +359,16 @@ def require_participant(access: Access) -> None:
     """Staff may look but not act."""
     if not access.is_participant:
         raise errors.not_authorized()
+
+
+def require_not_cancelled(access: Access) -> None:
+    """
+    A cancelled session never took place: nothing more is written to it (notes, links, failures). A session
+    that closed after taking place still takes what arrives as its room shuts (the room saves unsaved notes
+    after the tutor's leave has ended the session).
+    """
+    if access.session.status == TutoringSession.Status.CANCELLED:
+        raise errors.session_ended()
 
 
 def _viewer_id(access: Access) -> int:
