@@ -70,21 +70,21 @@
     this.checkEmbedding();
     this.timers.push(setInterval(function () { self.tick(); }, 1000));
     this.schedulePoll();
-    // Back in a room this participant is still in (a reload, a second tab): rejoin at once.
-    if (this.state.screen === "room" && this.state.can_join) { this.join(); }
+    // Back in a room this participant is still in (a reload, a second tab): rejoin at once; not on the page
+    // a provider's Leave sends people to (?left=1), which they reached by leaving.
+    if (this.state.screen === "room" && this.state.can_join && !this.params.get("left")) { this.join(); }
     window.addEventListener("pagehide", function () { self.leaveOnClose(); });
     window.addEventListener("message", function (event) { self.onFrameMessage(event); });
     if (this.isDirect) { this.followLink(); }
   };
 
-  /* The direct page's ?join=1 (from "Open in a new tab") enters the room the user was in; ?left=1 is
-   * where BBB's logoutURL sends a top-level tab, so leaving there is the leave. */
+  /* The direct page's ?join=1 (from "Open in a new tab") enters the room the user was in. ?left=1 (the
+   * providers' logout URL) changes nothing by itself: anyone can open a link, and a link must never leave
+   * or end a session. Inside our room's frame, page.html tells the room, which leaves (onFrameMessage). */
   SessionRoom.prototype.followLink = function () {
     var join = this.params.get("join") === "1";
-    var left = Boolean(this.params.get("left")) && !this.params.get("errors");
-    if (join || left) { window.history.replaceState(null, "", window.location.pathname); }
+    if (join || this.params.get("left")) { window.history.replaceState(null, "", window.location.pathname); }
     if (join && this.state.can_join) { this.join(); }
-    if (left && this.state.viewer_present) { this.leave(); }
   };
 
   /* Messages from our own page in the provider's frame (page.html, after BBB's logoutURL). */
