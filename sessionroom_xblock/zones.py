@@ -4,8 +4,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def zone(name: str) -> ZoneInfo:
-    """The viewer's time zone, UTC when unknown."""
+    """The viewer's time zone, UTC when unknown (or not a name at all: JSON may carry any value)."""
+    if not isinstance(name, str) or not name:
+        return ZoneInfo("UTC")
     try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")

@@ -87,14 +87,23 @@ def as_int(value: Any) -> int | None:
     """protojson sends 64-bit integers as strings; accept both, and None for missing or junk."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def as_datetime(value: Any) -> datetime | None:
-    """A unix-seconds value (number or string) as an aware UTC datetime."""
+    """A unix-seconds value (number or string) as an aware UTC datetime; None when missing or out of range."""
     seconds = as_int(value)
-    return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def as_object(value: Any) -> dict[str, Any]:
+    """A JSON object from the server's payload, or an empty one for anything else (a signed body is not a
+    well-formed one)."""
+    return value if isinstance(value, dict) else {}
 
 
 class PlugNmeetProvider(VideoProvider):
@@ -324,11 +333,11 @@ class PlugNmeetProvider(VideoProvider):
         if not isinstance(payload, dict):
             raise CallbackRejected("plugnmeet webhook body is not a JSON object", status=400)
         kind = EVENT_KINDS.get(str(payload.get("event") or ""))
-        room_id = str((payload.get("room") or {}).get("room_id") or "")
+        room_id = str(as_object(payload.get("room")).get("room_id") or "")
         if kind is None or not room_id:
             return []
-        participant = payload.get("participant") or {}
-        recording = payload.get("recording_info") or {}
+        participant = as_object(payload.get("participant"))
+        recording = as_object(payload.get("recording_info"))
         return [
             CallbackEvent(
                 kind=kind,

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 #: Shortest and longest session a person may book, in minutes (``SESSIONROOM`` may override both).
 MIN_MINUTES = 15
 MAX_MINUTES = 240
+#: How far ahead a session may start, in days (``SESSIONROOM["SESSION_MAX_DAYS_AHEAD"]`` may override it):
+#: past that a date is a typo, and near the calendar's end a time shown in another zone no longer exists.
+MAX_DAYS_AHEAD = 730
 
 _ = errors.gettext_noop
 STATUS = TutoringSession.Status
@@ -69,6 +72,21 @@ def minutes_bounds() -> tuple[int, int]:
     """(shortest, longest) session in minutes, from ``SESSIONROOM`` or the defaults."""
     config = sessionroom_settings()
     return int(config.get("SESSION_MIN_MINUTES", MIN_MINUTES)), int(config.get("SESSION_MAX_MINUTES", MAX_MINUTES))
+
+
+def max_days_ahead() -> int:
+    """How many days ahead a session may start."""
+    return int(sessionroom_settings().get("SESSION_MAX_DAYS_AHEAD", MAX_DAYS_AHEAD))
+
+
+def too_far_ahead(field: str = "scheduled_start") -> SchedulingError:
+    """The 400 for a start past the booking horizon (or past the calendar's end)."""
+    return invalid(_("Choose a start within the next {days} days."), field, days=max_days_ahead())
+
+
+def in_the_past(field: str = "scheduled_start") -> SchedulingError:
+    """The 400 for a start before now (or before the calendar's beginning)."""
+    return invalid(_("The start is in the past. Choose a time from now on."), field)
 
 
 @dataclass(frozen=True)
@@ -135,16 +153,27 @@ def local_to_utc(date_text: str, time_text: str, zone_name: str, field: str = "s
         raise invalid(_("Enter a date and a time."), field) from exc
     if naive.tzinfo is not None:
         raise invalid(_("Enter a date and a time."), field)
-    return naive.replace(tzinfo=ZoneInfo(zone_name)).astimezone(ZoneInfo("UTC"))
+    try:
+        return naive.replace(tzinfo=ZoneInfo(zone_name)).astimezone(ZoneInfo("UTC"))
+    except OverflowError as exc:  # the first or last hours of year 1 or 9999, seen from UTC
+        raise (in_the_past(field) if naive.year == 1 else too_far_ahead(field)) from exc
 
 
 def duration_end(start: datetime, minutes) -> datetime:
-    """``start`` plus a length in minutes given by a person (bounds are checked with the times)."""
+    """``start`` plus a length in minutes given by a person, within the bookable lengths."""
     try:
         value = int(minutes)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise invalid(_("Enter the length in minutes."), "duration") from exc
-    return start + timedelta(minutes=value)
+    shortest, longest = minutes_bounds()
+    if not shortest <= value <= longest:
+        raise invalid(
+            _("A session lasts from {shortest} to {longest} minutes."), "duration", shortest=shortest, longest=longest
+        )
+    try:
+        return start + timedelta(minutes=value)
+    except OverflowError as exc:
+        raise too_far_ahead() from exc
 
 
 def validate_times(start: datetime, end: datetime, now: datetime) -> None:
@@ -154,7 +183,9 @@ def validate_times(start: datetime, end: datetime, now: datetime) -> None:
     if end <= start:
         raise invalid(_("The end must be after the start."), "scheduled_end")
     if start < now:
-        raise invalid(_("The start is in the past. Choose a time from now on."), "scheduled_start")
+        raise in_the_past()
+    if start > now + timedelta(days=max_days_ahead()):
+        raise too_far_ahead()
     shortest, longest = minutes_bounds()
     length = (end - start).total_seconds() / 60
     if length < shortest or length > longest:

@@ -12,7 +12,7 @@
   }
 
   /* The server names the field it refuses; the form's name for it. */
-  var FIELD_OF = { scheduled_start: "date", scheduled_end: "duration" };
+  var FIELD_OF = { start: "date", scheduled_start: "date", scheduled_end: "duration" };
 
   function whenValues(form) {
     return {

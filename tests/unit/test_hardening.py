@@ -7,18 +7,25 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
+import jwt
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.models import Attendance, ChatMessage, Feedback, ResourceLink, TutoringSession
-from tests.factories import call_handler, make_block, make_session
+from sessionroom_xblock.providers.plugnmeet import body_sha256_claim
+from tests.factories import COURSE, call_handler, make_block, make_session
+from tests.plugnmeet_fixtures import API_KEY, API_SECRET, provider_config
 
 pytestmark = pytest.mark.django_db
 ENDED = "This session has ended."
+API = "/sessionroom/api/v1/sessions"
 STATUS = TutoringSession.Status
 
 
@@ -148,3 +155,145 @@ def test_asking_for_a_next_session_after_one_still_works(session, mailoutbox):
     session.save()
     status, _body = via_block("learner", session, "reschedule_request", {"kind": "next_session"})
     assert status == 200 and len(mailoutbox) == 1
+
+
+# Item 5: bad input is a clear 400, never a 500 ----------------------------------------------------------
+
+
+def booking(**changes):
+    """A valid staff booking form for tomorrow, with ``changes``."""
+    tomorrow = (timezone.now() + timedelta(days=1)).date().isoformat()
+    return {
+        "learner": "learner",
+        "tutor": "tutor",
+        "date": tomorrow,
+        "time": "10:00",
+        "duration": 30,
+        "time_zone": "UTC",
+        **changes,
+    }
+
+
+BAD_ZONES = [5, 1.5, True, ["Europe/Madrid"], {"name": "Europe/Madrid"}, "Europe/Nowhere", "../../etc/passwd", "a\x00b"]
+BAD_DURATIONS = [10**12, 1e308, -(10**12), float("inf"), "1e308", [30], {"minutes": 30}]
+#: Dates at the ends of the calendar, in the zones where they overflow (UTC+14 and UTC-5).
+FAR_DATES = [
+    ("9999-12-31", "23:59", "America/Bogota"),
+    ("9999-12-31", "10:00", "UTC"),
+    ("0001-01-01", "00:00", "Pacific/Kiritimati"),
+    ("0001-01-01", "10:00", "UTC"),
+]
+
+
+@pytest.mark.parametrize("zone_name", BAD_ZONES)
+def test_staff_create_refuses_a_time_zone_that_is_no_name(learner, tutor, staff, zone_name):
+    status, body = call_handler(make_block("staff"), "create", booking(time_zone=zone_name), handler="staff")
+    assert (status, body["field"], body["message"]) == (400, "time_zone", "Choose a time zone.")
+    assert not TutoringSession.objects.exists()
+
+
+@pytest.mark.parametrize("zone_name", BAD_ZONES)
+def test_propose_next_refuses_a_time_zone_that_is_no_name(session, zone_name):
+    status, body = via_block("tutor", session, "propose_next", booking(time_zone=zone_name, date="2099-01-01"))
+    assert (status, body["field"]) == (400, "time_zone")
+    assert TutoringSession.objects.count() == 1
+
+
+@pytest.mark.parametrize("duration", BAD_DURATIONS)
+def test_a_length_out_of_bounds_is_refused_by_both_forms(session, staff, duration):
+    status, body = call_handler(make_block("staff"), "create", booking(duration=duration), handler="staff")
+    assert (status, body["field"]) == (400, "duration"), body
+    status, body = via_block("tutor", session, "propose_next", booking(duration=duration, date="2099-01-01"))
+    assert (status, body["field"]) == (400, "duration"), body
+    assert TutoringSession.objects.count() == 1
+
+
+@pytest.mark.parametrize(("date", "time", "zone_name"), FAR_DATES)
+def test_dates_at_the_ends_of_the_calendar_are_refused(session, staff, date, time, zone_name):
+    form = booking(date=date, time=time, time_zone=zone_name)
+    status, body = call_handler(make_block("staff"), "create", form, handler="staff")
+    assert status == 400 and body["field"] in ("start", "scheduled_start"), body
+    status, body = via_block("tutor", session, "propose_next", form)
+    assert status == 400 and body["field"] in ("start", "scheduled_start"), body
+    status, body = call_handler(
+        make_block("staff"), "reschedule", {**form, "session": str(session.pk)}, handler="staff"
+    )
+    assert status == 400 and body["field"] in ("start", "scheduled_start"), body
+    assert TutoringSession.objects.count() == 1
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:59:59Z", "9999-12-31T00:00:00-05:00", "0001-01-01T00:00:00+14:00"])
+def test_the_api_refuses_dates_at_the_ends_of_the_calendar(session, staff, start):
+    api = APIClient()
+    api.force_login(staff)
+    booked = session.scheduled_start
+    response = api.patch(f"{API}/{session.pk}", {"scheduled_start": start}, format="json")
+    assert response.status_code == 400 and "scheduled_start" in response.json(), response.content
+    body = {
+        "course_id": str(COURSE),
+        "learner": "learner",
+        "tutor": "tutor",
+        "scheduled_start": start,
+        "scheduled_end": "9999-12-31T23:59:59Z",
+    }
+    response = api.post(API, body, format="json")
+    assert response.status_code == 400, response.content
+    session.refresh_from_db()
+    assert session.scheduled_start == booked
+    assert TutoringSession.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", [["reschedule"], {"kind": "reschedule"}, 1, None])
+def test_a_request_kind_that_is_no_name_is_refused(session, mailoutbox, kind):
+    status, body = via_block("learner", session, "reschedule_request", {"kind": kind})
+    assert (status, body["field"]) == (400, "kind")
+    assert mailoutbox == []
+
+
+@pytest.fixture
+def plugnmeet(settings):
+    """plugNmeet configured (its webhooks need no server: they are checked with the API secret)."""
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "PROVIDERS": {**settings.SESSIONROOM["PROVIDERS"], "plugnmeet": provider_config("http://127.0.0.1:9")},
+    }
+
+
+def signed_webhook(body: dict):
+    """POST ``body`` to our plugNmeet webhook with a valid token, as the server signs it."""
+    raw = json.dumps(body).encode()
+    now = int(time.time())
+    claims = {"iss": API_KEY, "nbf": now, "exp": now + 300, "sha256": body_sha256_claim(raw)}
+    token = jwt.encode(claims, API_SECRET, algorithm="HS256")
+    return Client().post(
+        "/sessionroom/webhooks/plugnmeet/", raw, content_type="application/json", headers={"Authorization": token}
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"room": "sessionroom-x"},
+        {"room": ["sessionroom-x"]},
+        {"participant": "42"},
+        {"participant": 42},
+        {"recording_info": "rec-1", "event": "recording_proceeded"},
+        {"created_at": 1e20},
+        {"created_at": -1e20},
+        {"created_at": "99999999999999999999"},
+    ],
+)
+def test_signed_plugnmeet_webhooks_of_the_wrong_shape_are_not_a_server_error(plugnmeet, session, change):
+    Attendance.objects.create(session=session, user=session.learner, joined_at=session.created)
+    body = {
+        "event": "participant_left",
+        "room": {"room_id": f"sessionroom-{session.pk}"},
+        "participant": {"identity": str(session.learner_id)},
+        "created_at": str(int(time.time())),
+        **change,
+    }
+    response = signed_webhook(body)
+    assert response.status_code < 500, response.content
+    if "created_at" in change:  # a time out of range is the time it arrives: the leave still counts
+        assert response.json() == {"applied": 1}
+        assert Attendance.objects.get(session=session, user=session.learner).left_at is not None

@@ -136,9 +136,12 @@ class RescheduleSerializer(serializers.Serializer):
     def new_times(self, session: TutoringSession):
         """(start, end) after the change."""
         start = self.validated_data.get("scheduled_start", session.scheduled_start)
-        length = session.scheduled_end - session.scheduled_start
-        end = self.validated_data.get("scheduled_end", start + length)
-        return start, end
+        if "scheduled_end" in self.validated_data:
+            return start, self.validated_data["scheduled_end"]
+        try:
+            return start, start + (session.scheduled_end - session.scheduled_start)
+        except OverflowError as exc:  # a start in the calendar's last hours
+            raise scheduling.too_far_ahead() from exc
 
 
 class SessionFilterSerializer(serializers.Serializer):
