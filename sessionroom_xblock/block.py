@@ -17,7 +17,7 @@ from xblock.core import XBlock
 from xblock.fields import Boolean, Integer, Scope, String
 from xblock.utils.studio_editable import StudioEditableXBlockMixin
 
-from sessionroom_xblock import compat, errors
+from sessionroom_xblock import compat, errors, jsontext
 from sessionroom_xblock.actions import dispatch, staff
 from sessionroom_xblock.analytics import runtime_analytics
 from sessionroom_xblock.conf import setting
@@ -383,7 +383,7 @@ def _requested_session_id() -> str:
 def _json_payload(request):
     """The request's JSON body, or None when it is not JSON (the dispatchers answer 400)."""
     try:
-        return json.loads(request.body or b"{}")
+        return jsontext.loads(request.body or b"{}")
     except ValueError:
         return None
 

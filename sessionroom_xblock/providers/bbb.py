@@ -19,6 +19,7 @@ import jwt
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from sessionroom_xblock import jsontext
 from sessionroom_xblock.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -400,8 +401,11 @@ class BigBlueButtonProvider(VideoProvider):
         if not token:
             raise CallbackRejected("BBB recording-ready callback without signed_parameters.")
         claims = self._verified_claims(token)
-        meeting_id, record_id = claims.get("meeting_id"), claims.get("record_id")
-        if not (isinstance(meeting_id, str) and meeting_id and isinstance(record_id, str) and record_id):
+        meeting_id, record_id = (
+            jsontext.identifier(claims.get("meeting_id")),
+            jsontext.identifier(claims.get("record_id")),
+        )
+        if not (meeting_id and record_id):
             raise CallbackRejected("BBB recording-ready token lacks meeting_id or record_id.")
         return CallbackEvent(
             kind="recording_ready",

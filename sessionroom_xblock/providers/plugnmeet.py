@@ -19,6 +19,7 @@ from typing import Any
 
 import jwt
 
+from sessionroom_xblock import jsontext
 from sessionroom_xblock.providers.base import (
     CallbackEvent,
     CallbackRejected,
@@ -327,7 +328,7 @@ class PlugNmeetProvider(VideoProvider):
         if not isinstance(claimed, str) or not hmac.compare_digest(claimed, body_sha256_claim(request.body)):
             raise CallbackRejected("plugnmeet webhook body does not match its token", status=401)
         try:
-            payload = json.loads(request.body)
+            payload = jsontext.loads(request.body)
         except ValueError as exc:
             raise CallbackRejected("plugnmeet webhook body is not JSON", status=400) from exc
         if not isinstance(payload, dict):
@@ -343,8 +344,8 @@ class PlugNmeetProvider(VideoProvider):
                 kind=kind,
                 room_id=room_id,
                 digest=hashlib.sha256(request.body).hexdigest(),
-                user_id=str(participant.get("identity") or participant.get("user_id") or ""),
-                recording_id=str(recording.get("record_id") or ""),
+                user_id=jsontext.identifier(participant.get("identity") or participant.get("user_id")),
+                recording_id=jsontext.identifier(recording.get("record_id")),
                 occurred_at=as_datetime(payload.get("created_at")),
             )
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.http import HttpResponse, JsonResponse
@@ -11,7 +10,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sessionroom_xblock import compat, errors
+from sessionroom_xblock import compat, errors, jsontext
 from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.analytics import tracker_analytics
 from sessionroom_xblock.models import TutoringSession
@@ -101,7 +100,7 @@ def _page(request, fragment, *, title, session_id, status=200):
 def session_action(request, session_id, action):
     """The direct page's JSON actions (same table as the XBlock handler); CSRF-protected."""
     try:
-        payload = json.loads(request.body or b"{}")
+        payload = jsontext.loads(request.body or b"{}")
     except ValueError:
         payload = None
     if isinstance(payload, dict):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sessionroom_xblock.actions import dispatch
-from sessionroom_xblock.models import Attendance, ChatMessage, Feedback, ResourceLink, TutoringSession
+from sessionroom_xblock.models import Attendance, ChatMessage, Feedback, Recording, ResourceLink, TutoringSession
 from sessionroom_xblock.providers.plugnmeet import body_sha256_claim
 from tests.factories import COURSE, call_handler, make_block, make_session
 from tests.plugnmeet_fixtures import API_KEY, API_SECRET, provider_config
@@ -297,3 +297,57 @@ def test_signed_plugnmeet_webhooks_of_the_wrong_shape_are_not_a_server_error(plu
     if "created_at" in change:  # a time out of range is the time it arrives: the leave still counts
         assert response.json() == {"applied": 1}
         assert Attendance.objects.get(session=session, user=session.learner).left_at is not None
+
+
+#: JSON may escape a lone surrogate: Python reads it into a str no database takes.
+LONE_SURROGATE = {
+    "chat_send": {"text": "hi \ud800"},
+    "notes_save": {"text": "\udfff", "version": 0},
+    "link_add": {"title": "\ud800", "url": "https://example.org/"},
+    "feedback": {"rating": 5, "comment": "\ud800"},
+}
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("action", sorted(LONE_SURROGATE))
+def test_text_that_is_not_unicode_is_a_bad_request(session, door, action):
+    assert via_block("tutor", session, "join", {})[0] == 200
+    status, body = DOORS[door]("tutor", session, action, LONE_SURROGATE[action])
+    assert (status, body["error"]) == (400, "invalid")
+    assert not ChatMessage.objects.filter(session=session).exists()
+    assert not ResourceLink.objects.filter(session=session).exists()
+    assert not Feedback.objects.filter(session=session).exists()
+
+
+def test_staff_forms_and_the_api_refuse_text_that_is_not_unicode(session, staff):
+    form = booking(learner="\ud800")
+    status, body = call_handler(make_block("staff"), "create", form, handler="staff")
+    assert status == 400
+    api = APIClient()
+    api.force_login(staff)
+    response = api.post(API, json.dumps({"learner": "\ud800"}), content_type="application/json")
+    assert response.status_code == 400
+    assert TutoringSession.objects.count() == 1
+
+
+def test_json_nested_past_the_parsers_depth_is_a_bad_request(session, staff):
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    assert call_handler(make_block("tutor"), "state", deep)[0] == 400
+    assert call_handler(make_block("staff"), "list", deep, handler="staff")[0] == 400
+    api = APIClient()
+    api.force_login(staff)
+    assert api.post(API, deep, content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"participant": {"identity": "\ud800"}},
+        {"event": "recording_proceeded", "recording_info": {"record_id": "\ud800"}},
+        {"event": "recording_proceeded", "recording_info": {"record_id": "r" * 5000}},
+    ],
+)
+def test_signed_plugnmeet_webhooks_with_ids_we_cannot_store_are_not_a_server_error(plugnmeet, session, change):
+    body = {"event": "participant_left", "room": {"room_id": f"sessionroom-{session.pk}"}, **change}
+    assert signed_webhook(body).status_code < 500
+    assert not Recording.objects.exists()

@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.db.models import Q
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema
 
-from sessionroom_xblock import compat, errors
+from sessionroom_xblock import compat, errors, jsontext
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.sessions import rooms, scheduling
 from sessionroom_xblock.web.rest_api.permissions import SessionPermission, is_service_user
@@ -27,6 +28,20 @@ class SessionPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class TextJSONParser(JSONParser):
+    """JSON whose strings are all text (see ``jsontext``): a lone surrogate or runaway nesting is a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        """DRF's JSON, then the text check."""
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deeply.") from exc
+        if not jsontext.is_text(data):
+            raise ParseError("JSON parse error - strings must be valid Unicode text.")
+        return data
 
 
 class SessionSchema(AutoSchema):
@@ -69,6 +84,7 @@ class SessionViewSet(
 
     serializer_class = SessionSerializer
     permission_classes = [SessionPermission]
+    parser_classes = [TextJSONParser, FormParser, MultiPartParser]
     pagination_class = SessionPagination
     schema = SessionSchema(tags=["sessions"])
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
