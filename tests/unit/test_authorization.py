@@ -7,12 +7,15 @@ read nothing of the session's chat, notes or links.
 """
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from sessionroom_xblock.actions import dispatch
+from sessionroom_xblock.actions.staff import STAFF_ACTIONS
 from sessionroom_xblock.models import Attendance, ChatMessage, Feedback, ResourceLink, TutoringSession
 from tests.factories import COURSE, OTHER_COURSE, call_handler, make_block, make_session, make_user
 
@@ -148,3 +151,15 @@ def test_staff_of_both_courses_look_at_the_other_course_through_the_block(world,
     """Rights on the session's own course count: global staff (staff of every course) may look at it."""
     status, body = call_handler(make_block("staff"), "notes_get", {"session": str(world.pk)})
     assert status == 200 and PRIVATE in body["text"]
+
+
+@pytest.mark.parametrize("action", sorted(STAFF_ACTIONS))
+def test_staff_actions_of_the_block_never_reach_another_course(world, action):
+    """The staff screen's door: the other course's session is neither listed nor moved nor cancelled."""
+    tomorrow = (timezone.now() + timedelta(days=1)).date().isoformat()
+    payload = {"session": str(world.pk), "date": tomorrow, "time": "10:00", "duration": 30, "time_zone": "UTC"}
+    status, body = call_handler(make_block("other_course_staff"), action, payload, handler="staff")
+    expected = {"list": 200, "create": 400, "reschedule": 404, "cancel": 404}[action]
+    assert status == expected and PRIVATE not in json.dumps(body)
+    assert str(world.pk) not in body.get("html", "")
+    assert_unchanged(world)
