@@ -102,8 +102,8 @@ def as_datetime(value: Any) -> datetime | None:
 
 
 def as_object(value: Any) -> dict[str, Any]:
-    """A JSON object from the server's payload, or an empty one for anything else (a signed body is not a
-    well-formed one)."""
+    """A JSON object from a webhook body, or an empty one for anything else: a correctly signed body can still
+    be malformed, and must not be a server error."""
     return value if isinstance(value, dict) else {}
 
 

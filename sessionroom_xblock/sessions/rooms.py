@@ -85,10 +85,12 @@ def parse_session_id(raw) -> uuid.UUID:
 
 def get_access(viewer: Viewer, session_id, *, write: bool) -> Access:
     """
-    The session ``session_id`` if the viewer may see it (write: only the two participants may act).
+    The session ``session_id`` if the viewer may see it (write: only the two participants may act; staff
+    look only at their course's sessions).
 
     Refuses anonymous users and strangers with the spec's "You're not part of this session." and unknown
-    ids with "Session not found. Check your dashboard.". One query.
+    ids with "Session not found. Check your dashboard.". One query (a second for staff asking about
+    another course than the one their rights were checked for).
     """
     if viewer.user_id is None:
         raise errors.not_authorized()
