@@ -338,10 +338,10 @@ class PlugNmeetProvider(VideoProvider):
             CallbackEvent(
                 kind=kind,
                 room_id=room_id,
-                digest=hashlib.sha256(request.body).hexdigest(),
                 user_id=str(participant.get("identity") or participant.get("user_id") or ""),
                 recording_id=str(recording.get("record_id") or ""),
                 occurred_at=as_datetime(payload.get("created_at")),
+                occurrence=_occurrence(kind, payload),
             )
         ]
 
@@ -354,6 +354,16 @@ class PlugNmeetProvider(VideoProvider):
         if not token:
             raise CallbackRejected("plugnmeet webhook carries no token", status=401)
         return token
+
+
+def _occurrence(kind: str, payload: dict[str, Any]) -> str:
+    """
+    What tells two presence events apart (a participant may leave and come back): the event's id, else its
+    time. A room ends once and a recording is ready once, so those need none.
+    """
+    if kind not in ("participant_joined", "participant_left"):
+        return ""
+    return str(payload.get("id") or payload.get("created_at") or "")
 
 
 PROVIDER = PlugNmeetProvider
