@@ -32,7 +32,7 @@ class ProviderNotConfigured(ProviderError):
 
 
 class CallbackRejected(ProviderError):
-    """A callback failed authentication (401) or is a replay/forbidden (403). Nothing was changed."""
+    """A callback failed authentication (401) or is forbidden (403). Nothing was changed."""
 
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)
