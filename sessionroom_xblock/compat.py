@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from urllib.parse import urljoin, urlsplit
 
 from django.contrib.auth import get_user_model
 
@@ -39,17 +40,32 @@ def user_full_name(user) -> str:
 
 
 def user_avatar_url(user) -> str:
-    """The profile image URL in the LMS; empty elsewhere (the page then shows initials)."""
+    """
+    The profile image URL in the LMS, made absolute; empty elsewhere (the page then shows initials).
+
+    Without a request the platform answers site-relative URLs (``/media/profile-images/…``, the default
+    image under ``/static/``), which media servers refuse or cannot fetch: plugNmeet's ``profile_pic`` must
+    be an absolute URI, and BBB's ``avatarURL`` is fetched by the participants' browsers on its own host.
+    """
     try:
         from openedx.core.djangoapps.user_api.accounts.image_helpers import (
             get_profile_image_urls_for_user,
         )
     except ImportError:
         return ""
-    try:  # pragma: no cover - platform only
-        return get_profile_image_urls_for_user(user).get("medium", "")
+    try:
+        return absolute_http_url(get_profile_image_urls_for_user(user).get("medium", ""))
     except Exception:  # noqa: BLE001
         return ""
+
+
+def absolute_http_url(url: str) -> str:
+    """``url`` resolved against the LMS root; "" unless that gives an http(s) URL with a host."""
+    if not url:
+        return ""
+    joined = urljoin(lms_root_url().rstrip("/") + "/", url)
+    parts = urlsplit(joined)
+    return joined if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def course_title(course_key) -> str:

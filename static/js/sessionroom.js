@@ -466,7 +466,10 @@
   };
 
   window.SessionRoomXBlock = function (runtime, element, args) {
-    var room = new SessionRoom(element, args || {});
+    /* The server sends its arguments as escaped JSON text (presenters.script_safe_json): hosts write them
+       into a script element unescaped. */
+    var init = args && typeof args.init === "string" ? JSON.parse(args.init) : args;
+    var room = new SessionRoom(element, init || {});
     room.start();
     return room;
   };
