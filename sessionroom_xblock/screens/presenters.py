@@ -247,4 +247,6 @@ def _local(value: datetime, tz: ZoneInfo) -> dict:
 
 
 def _course_url(session: TutoringSession) -> str:
-    return setting("COURSE_URL_TEMPLATE").format(course_key=session.course_key)
+    """The operator's template when set, else the course home the platform links (see compat)."""
+    template = setting("COURSE_URL_TEMPLATE")
+    return template.format(course_key=session.course_key) if template else compat.course_home_url(session.course_key)
