@@ -24,7 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessionroom_xblock.models import Attendance, Feedback, Recording
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, assert_accessible
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, MIC_HEARD, PHONE, assert_accessible
 from tests.factories import make_session
 
 pytest_plugins = ("tests.fakes_fixtures",)
@@ -106,7 +106,7 @@ def test_device_check_with_fake_devices(new_page, session):
         " return v && v.readyState >= 2 && !v.paused && v.videoWidth > 0 && v.currentTime > 0.2; }"
     )
     meter = page.get_by_role("meter", name="Microphone level")
-    page.wait_for_function("() => Number(document.querySelector('.sr-meter').getAttribute('aria-valuenow')) > 0")
+    page.wait_for_function(MIC_HEARD)
     assert int(meter.get_attribute("aria-valuenow")) > 0
     camera = page.get_by_role("combobox", name="Camera")
     microphone = page.get_by_role("combobox", name="Microphone")
@@ -160,7 +160,7 @@ def test_without_a_camera_the_microphone_still_works(cameraless_browser, live_se
         page.goto(workbench(session))
         expect(page.get_by_text("No camera was found: you will be heard but not seen.")).to_be_visible()
         expect(page.get_by_text("You can still join and listen.")).to_be_hidden()
-        page.wait_for_function("() => Number(document.querySelector('.sr-meter').getAttribute('aria-valuenow')) > 0")
+        page.wait_for_function(MIC_HEARD)
         assert page.locator(".sessionroom").get_attribute("data-media") == "no-camera"
         expect(page.get_by_role("button", name="Join Session")).to_be_enabled()
     finally:
