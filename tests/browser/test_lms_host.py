@@ -20,7 +20,10 @@ from tests.browser.conftest import (
     requires_private_network,
     unit_frame,
 )
+from tests.browser.test_screens import bbb_settings, plugnmeet_settings  # noqa: F401 (fixtures)
 from tests.factories import COURSE, make_session
+
+pytest_plugins = ("tests.fakes_fixtures",)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_private_network, requires_lms_host]
 
@@ -102,3 +105,35 @@ def test_clock_and_meter_do_not_pile_up_the_frame_pages_click_handlers(
     if minutes_to_start > 15:
         assert countdown.text_content() != shown  # the clock did tick
     assert unit.evaluate(CLICK_HANDLERS) - before <= links  # at most one round (a state poll re-renders)
+
+
+@pytest.mark.parametrize("provider", ["bbb", "plugnmeet"])
+def test_leave_inside_the_provider_reaches_the_room_in_the_unit(request, lms_page, lms_host, learner, tutor, provider):
+    """
+    MFE (apps.lms.test) → LMS /xblock/ (lms.test) → provider → our page (logoutURL): that last page must be
+    framable there (Tutor's SAMEORIGIN would refuse it) and tell the room around it that the user left.
+    """
+    request.getfixturevalue(f"{provider}_settings")
+    session = make_session(learner, tutor, provider=provider)
+    pages = [open_unit(lms_page, lms_host, person) for person in (learner, tutor)]
+    for _page, unit in pages:
+        unit.get_by_role("button", name="Join Session").click()
+        unit.frame_locator(".sr-provider-frame").locator("#leave").wait_for()
+    learner_page, learner_unit = pages[0]
+    assert_accessible_in_unit(learner_page, f"lms-host-{provider}-room")
+    for _page, unit in pages:
+        unit.frame_locator(".sr-provider-frame").locator("#leave").click()  # the provider's own Leave
+        unit.locator(".sr-post").wait_for()
+        assert unit.locator(".sr-provider-frame").count() == 0 or unit.locator(".sr-provider-frame").is_hidden()
+    for person in (learner, tutor):
+        assert session.attendances.get(user=person).left_at is not None
+    assert_accessible_in_unit(learner_page, f"lms-host-{provider}-post")
+
+
+def test_view_course_content_goes_to_the_mfe_course_home(lms_page, lms_host, session):
+    page, unit = open_unit(lms_page, lms_host, session.learner)
+    unit.get_by_role("button", name="Join Session").click()
+    unit.get_by_role("button", name="Leave session").click()
+    unit.get_by_role("link", name="View Course Content").click()  # <base target="_parent">: the MFE's window
+    page.wait_for_url(f"{lms_host.mfe}/course/{COURSE}/home")
+    assert page.get_by_role("heading", name="Course home").is_visible()
