@@ -137,3 +137,35 @@ def test_view_course_content_goes_to_the_mfe_course_home(lms_page, lms_host, ses
     unit.get_by_role("link", name="View Course Content").click()  # <base target="_parent">: the MFE's window
     page.wait_for_url(f"{lms_host.mfe}/course/{COURSE}/home")
     assert page.get_by_role("heading", name="Course home").is_visible()
+
+
+def test_signed_out_learner_follows_the_reminder_link_signs_in_and_enters_that_room(lms_page, lms_host, learner, tutor):
+    """Every link we send opens the session's own page on the LMS (the MFE would drop a ?session= query)."""
+    import re
+
+    from sessionroom_xblock.background.reminders import build_message
+    from sessionroom_xblock.models import ReminderDelivery
+    from tests.factories import make_user
+
+    make_session(learner, make_user("other_tutor", first_name="Olga"), start=timezone.now() + timedelta(minutes=10))
+    session = make_session(learner, tutor, start=timezone.now() + timedelta(minutes=5))
+    learner.set_password("learner-password")
+    learner.save()
+    claim = ReminderDelivery(session=session, user_id=learner.pk, kind="15m", scheduled_start=session.scheduled_start)
+    body = build_message(claim, {}, timezone.now()).body
+    link = re.search(rf"{re.escape(lms_host.lms)}/sessionroom/session/[0-9a-f-]+/", body).group(0)
+    assert str(session.pk) in link
+
+    page = lms_page()  # signed out
+    page.goto(link)
+    page.wait_for_url(re.compile(rf"{re.escape(lms_host.lms)}/login\?next="))
+    page.get_by_label("Username").fill("learner")
+    page.get_by_label("Password").fill("learner-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(link)
+    assert page.get_by_text("Tomás Okafor").first.is_visible()
+    page.get_by_role("button", name="Join Session").click()
+    page.wait_for_selector(".sessionroom[data-screen='room']")
+    assert session.attendances.get(user=learner).joined_at is not None
+    page.get_by_role("button", name="Leave session").click()
+    page.locator(".sr-post").wait_for()
