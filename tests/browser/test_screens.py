@@ -502,11 +502,12 @@ def test_reschedule_request_without_booking_page(new_page, session, mailoutbox):
 
 
 @pytest.fixture
-def unit_page(live_server):
+def unit_page(live_server, settings):
     """
     A course unit on another origin of the same site (another port), framing our direct page the way the
     Learning MFE frames units: camera and microphone allowed, display-capture not. A real server, because
     Chromium's Private Network Access blocks a Playwright-fulfilled page from framing a loopback address.
+    Our pages name who may frame them (CSP frame-ancestors): this origin is added as an operator would.
     """
     pages = {}
 
@@ -525,13 +526,15 @@ def unit_page(live_server):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = urlsplit(live_server.url).hostname
+    unit_origin = f"http://{host}:{server.server_address[1]}"
+    settings.SESSIONROOM = {**settings.SESSIONROOM, "FRAME_ANCESTORS": ["'self'", unit_origin]}
 
     def frame(path: str) -> str:
         pages["/unit"] = (
             '<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
             f' src="{live_server.url}{path}" style="width:1200px;height:800px"></iframe></html>'
         )
-        return f"http://{host}:{server.server_address[1]}/unit"
+        return f"{unit_origin}/unit"
 
     yield frame
     server.shutdown()
