@@ -6,7 +6,7 @@ The Learning MFE's unit page and the LMS's chromeless ``/xblock/`` page, as thei
   starting at height 0 and sized from ``plugin.resize`` messages. The page's own query string is not passed on.
 - LMS (edx-platform ``render_xblock`` and ``courseware-chromeless.html``): exempt from X-Frame-Options, not
   in the request's transaction, sets the CSRF cookie, ``<base target="_parent">`` inside the MFE, and the
-  resize script (``templates/mfe/chromeless.html``).
+  resize script (``devhost/templates/mfe/chromeless.html``).
 The block is rendered by the workbench runtime for the signed-in user.
 """
 
