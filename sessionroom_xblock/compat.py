@@ -145,6 +145,18 @@ def lms_root_url() -> str:
     return configured_lms_root() or "http://127.0.0.1:8000"
 
 
+def course_home_url(course_key) -> str:
+    """
+    The course's home as the platform links it: the Learning MFE's ``/course/<key>/home`` when the site
+    runs the MFE (edx-platform's ``get_learning_mfe_home_url`` builds the same), else the legacy
+    ``/courses/<key>/`` (which the LMS redirects as it sees fit).
+    """
+    from django.conf import settings
+
+    mfe = (getattr(settings, "LEARNING_MICROFRONTEND_URL", "") or "").rstrip("/")
+    return f"{mfe}/course/{course_key}/home" if mfe else f"/courses/{course_key}/"
+
+
 def get_user(user_id):
     """A Django user by primary key, or None."""
     if user_id is None:

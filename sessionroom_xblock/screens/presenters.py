@@ -274,8 +274,10 @@ def _local(value: datetime, tz: ZoneInfo) -> dict:
 
 
 def _course_url(session: TutoringSession) -> str:
-    """The course's page from ``COURSE_URL_TEMPLATE``, or from the default template when that gives no safe link."""
-    url = setting("COURSE_URL_TEMPLATE").format(course_key=session.course_key)
-    return safe_link(url, "SESSIONROOM['COURSE_URL_TEMPLATE']") or DEFAULTS["COURSE_URL_TEMPLATE"].format(
-        course_key=session.course_key
-    )
+    """
+    The operator's ``COURSE_URL_TEMPLATE`` when set and safe, else the course home the platform links
+    (the Learning MFE's when there is one; see compat).
+    """
+    template = setting("COURSE_URL_TEMPLATE")
+    url = template.format(course_key=session.course_key) if template else ""
+    return safe_link(url, "SESSIONROOM['COURSE_URL_TEMPLATE']") or compat.course_home_url(session.course_key)
