@@ -33,6 +33,10 @@ demo-media: $(DEMO_VENV)/.installed ## the demo with local fake BBB and plugNmee
 test: $(TEST_VENV)/.installed ## install everything and run every test: lint, SQLite, MariaDB, Celery worker, browsers
 	scripts/run-tests $(TEST_VENV)/bin/python
 
+test-lms-host: $(TEST_VENV)/.installed ## only the browser tests in the LMS-like host (MFE frame, LMS settings); needs root
+	unshare -n sh -c 'ip link set lo up && DJANGO_SETTINGS_MODULE=devhost.settings_lms \
+	  exec $(TEST_VENV)/bin/python -m pytest -m browser tests/browser/test_lms_host.py -q -p no:cacheprovider'
+
 quality: $(TEST_VENV)/.installed ## ruff lint and format check, migrations up to date
 	$(TEST_VENV)/bin/ruff check .
 	$(TEST_VENV)/bin/ruff format --check .
@@ -49,7 +53,7 @@ benchmarks: $(TEST_VENV)/.installed ## print the benchmark figures (not timed te
 clean: ## remove virtualenvs, build output and the dev host's data
 	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist *.egg-info var artifacts .tox
 
-.PHONY: help demo demo-media test quality benchmarks clean
+.PHONY: help demo demo-media test test-lms-host quality benchmarks clean
 
 extract_translations: $(TEST_VENV)/.installed ## extract every string (templates, Python, JS) into translations/en and merge into other languages
 	$(TEST_VENV)/bin/python scripts/i18n.py extract

@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import queue
+import re
 import sys
 import threading
 import time
@@ -41,6 +42,9 @@ JOIN_TOKEN_SECONDS = 600
 WEBHOOK_TOKEN_SECONDS = 300
 DOWNLOAD_TOKEN_SECONDS = 600
 FAKE_RECORDING = b"fake plugNmeet recording\n"
+#: The byte count the fake's recorder reports for every recording (the listing states it in decimal MB).
+RECORDED_BYTES = 12_345_678
+ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
 #: How long a hanging client page holds its connection before giving up (bounded so shutdown never blocks).
 HANG_SECONDS = 30
 
@@ -80,9 +84,19 @@ class FakeRecording:
     room_id: str
     room_sid: str
     file_path: str
-    file_size: float
+    size_bytes: int
     creation_time: int
     room_creation_time: int
+
+    @property
+    def file_size(self) -> float:
+        """As the recorder reports it: decimal megabytes (bytes / 1,000,000) rounded to 2 decimals."""
+        return round(self.size_bytes / 1_000_000, 2)
+
+
+def is_absolute_uri(value: Any) -> bool:
+    """What protovalidate's ``string.uri`` accepts: an absolute RFC 3986 URI (a scheme, no spaces)."""
+    return isinstance(value, str) and ABSOLUTE_URI.fullmatch(value) is not None
 
 
 def common(status: bool, msg: str, status_code: str) -> dict[str, Any]:
@@ -226,6 +240,13 @@ class FakePlugNmeet:
             return common(False, "room is not active. create room first", "ROOM_NOT_FOUND")
         if not user.get("name") or not user.get("user_id"):
             return common(False, "validation error: user_info.name and user_id are required", "INVALID_PARAMETERS")
+        profile_pic = (user.get("user_metadata") or {}).get("profile_pic", "")
+        if profile_pic and not is_absolute_uri(profile_pic):
+            return common(
+                False,
+                "validation error: user_info.user_metadata.profile_pic: value must be a valid URI [string.uri]",
+                "INVALID_PARAMETERS",
+            )
         now = int(time.time())
         claims = {
             "iss": self.api_key,
@@ -391,7 +412,7 @@ class FakePlugNmeet:
             room_id=room.room_id,
             room_sid=room.sid,
             file_path=f"node_01/{room.sid}/{record_id}.mp4",
-            file_size=12.34,
+            size_bytes=RECORDED_BYTES,
             creation_time=int(time.time()),
             room_creation_time=room.creation_time,
         )

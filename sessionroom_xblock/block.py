@@ -7,7 +7,6 @@ Thin by design: it works out who is asking and which session they mean, then han
 from __future__ import annotations
 
 import json
-from urllib.parse import urlparse
 
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey, UsageKey
@@ -22,6 +21,7 @@ from sessionroom_xblock.actions import dispatch, staff
 from sessionroom_xblock.analytics import runtime_analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.providers.registry import configured_provider_names, resolve_provider_name
+from sessionroom_xblock.safe_links import is_safe_link
 from sessionroom_xblock.screens import presenters, staff_view
 from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.sessions import rooms
@@ -333,7 +333,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
                 )
             )
         for name in ("booking_url", "dashboard_url"):
-            if getattr(data, name) and not _is_link(getattr(data, name)):
+            if getattr(data, name) and not is_safe_link(getattr(data, name)):
                 validation.add(
                     ValidationMessage(ValidationMessage.ERROR, gettext("Links must start with https://, http:// or /."))
                 )
@@ -359,19 +359,12 @@ def parse_resource_links(text: str, strict: bool = False) -> list[dict]:
         if not line.strip():
             continue
         title, sep, url = (part.strip() for part in line.partition("|"))
-        if not sep or not title or not _is_link(url):
+        if not sep or not title or not is_safe_link(url):
             if strict:
                 raise ValueError(line)
             continue
         links.append({"title": title, "url": url})
     return links
-
-
-def _is_link(url: str) -> bool:
-    parsed = urlparse(url)
-    return (parsed.scheme in ("http", "https") and bool(parsed.netloc)) or (
-        url.startswith("/") and not url.startswith("//")
-    )
 
 
 def _requested_session_id() -> str:

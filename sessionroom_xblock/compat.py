@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from urllib.parse import urljoin, urlsplit
 
 from django.contrib.auth import get_user_model
 
@@ -39,17 +40,32 @@ def user_full_name(user) -> str:
 
 
 def user_avatar_url(user) -> str:
-    """The profile image URL in the LMS; empty elsewhere (the page then shows initials)."""
+    """
+    The profile image URL in the LMS, made absolute; empty elsewhere (the page then shows initials).
+
+    Without a request the platform answers site-relative URLs (``/media/profile-images/…``, the default
+    image under ``/static/``), which media servers refuse or cannot fetch: plugNmeet's ``profile_pic`` must
+    be an absolute URI, and BBB's ``avatarURL`` is fetched by the participants' browsers on its own host.
+    """
     try:
         from openedx.core.djangoapps.user_api.accounts.image_helpers import (
             get_profile_image_urls_for_user,
         )
     except ImportError:
         return ""
-    try:  # pragma: no cover - platform only
-        return get_profile_image_urls_for_user(user).get("medium", "")
+    try:
+        return absolute_http_url(get_profile_image_urls_for_user(user).get("medium", ""))
     except Exception:  # noqa: BLE001
         return ""
+
+
+def absolute_http_url(url: str) -> str:
+    """``url`` resolved against the LMS root; "" unless that gives an http(s) URL with a host."""
+    if not url:
+        return ""
+    joined = urljoin(lms_root_url().rstrip("/") + "/", url)
+    parts = urlsplit(joined)
+    return joined if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def course_title(course_key) -> str:
@@ -131,6 +147,18 @@ def configured_lms_root() -> str:
 def lms_root_url() -> str:
     """The LMS root for links that leave the browser (emails, provider callbacks); localhost in development."""
     return configured_lms_root() or "http://127.0.0.1:8000"
+
+
+def course_home_url(course_key) -> str:
+    """
+    The course's home as the platform links it: the Learning MFE's ``/course/<key>/home`` when the site
+    runs the MFE (edx-platform's ``get_learning_mfe_home_url`` builds the same), else the legacy
+    ``/courses/<key>/`` (which the LMS redirects as it sees fit).
+    """
+    from django.conf import settings
+
+    mfe = (getattr(settings, "LEARNING_MICROFRONTEND_URL", "") or "").rstrip("/")
+    return f"{mfe}/course/{course_key}/home" if mfe else f"/courses/{course_key}/"
 
 
 def get_user(user_id):

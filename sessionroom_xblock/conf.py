@@ -17,7 +17,10 @@ DEFAULTS: dict[str, Any] = {
     "REMINDERS": ["24h", "1h", "15m"],
     "BOOKING_URL": "",
     "DASHBOARD_URL": "/dashboard",
-    "COURSE_URL_TEMPLATE": "/courses/{course_key}/",
+    # Empty: the Learning MFE's course home when LEARNING_MICROFRONTEND_URL is set, else /courses/<key>/.
+    "COURSE_URL_TEMPLATE": "",
+    # Who may frame our own pages (CSP frame-ancestors); empty: 'self' and the Learning MFE's origin.
+    "FRAME_ANCESTORS": [],
     "LMS_ROOT_URL": "",
     "WORKBENCH_COURSE_KEY": "",
     "COURSE_TITLES": {},

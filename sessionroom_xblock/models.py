@@ -245,7 +245,8 @@ class ReminderDelivery(models.Model):
 
 class CallbackReceipt(models.Model):
     """
-    A provider callback already acted on, keyed by a digest of its signed content: a replay is refused.
+    A provider callback already acted on, keyed by a digest of what it means (kind, meeting, recording,
+    user; ``CallbackEvent.digest``), not of its bytes: a replay, however re-encoded, changes nothing.
 
     .. no_pii:
     """

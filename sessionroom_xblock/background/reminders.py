@@ -13,7 +13,9 @@ Earlier kinds that were overdue at the same time are skipped, never sent later. 
 Exactly once: a sweep locks the due sessions (``SELECT … FOR UPDATE SKIP LOCKED`` where the database has
 it), inserts one ``ReminderDelivery`` claim per participant under the unique constraint (the final guard:
 a second sweep's insert is ignored), advances ``next_reminder_at`` and commits. Only then does it send the
-claims it holds (``claim_token``), marking each ``sent_at`` right after the email backend accepted it. A
+claims it holds (``claim_token``), renewing each claim's lease right before its email (``renew_lease``: a
+batch that outlives its lease skips the claims another sweep re-leased meanwhile) and marking ``sent_at``
+right after the email backend accepted it. One email must take less than the lease. A
 sweep that dies between claim and send leaves claims without ``sent_at``; after ``REMINDER_LEASE_SECONDS``
 the next sweep re-leases them (one conditional UPDATE, so one sweep wins) and sends them if they are still
 the session's current reminder. The one window no database can close is a crash after the mail server
@@ -172,6 +174,7 @@ def send_claims(token: str, now: datetime) -> SweepResult:
     the task layer retries each with backoff (``send_reminder``) instead of failing the whole batch.
     """
     result = SweepResult()
+    started = time.monotonic()
     claims = list(_claims().filter(claim_token=token, sent_at__isnull=True).order_by("pk"))
     if not claims:
         return result
@@ -185,6 +188,8 @@ def send_claims(token: str, now: datetime) -> SweepResult:
         return result
     try:
         for claim in claims:
+            if not renew_lease(claim.pk, token, now + timedelta(seconds=time.monotonic() - started)):
+                continue
             try:
                 sent = deliver(claim, token, preferences.get(claim.user_id, {}), now, mail)
             except (smtplib.SMTPException, OSError):
@@ -207,14 +212,23 @@ def send_claim(claim_id: int, token: str, now: datetime) -> bool | None:
     True: sent; False: dropped as no longer due; None: the claim is sent or held by another sweep.
     Mail errors propagate, for the task's retry.
     """
-    renewed = ReminderDelivery.objects.filter(pk=claim_id, claim_token=token, sent_at__isnull=True).update(
-        claimed_at=now
-    )
-    if not renewed:
+    if not renew_lease(claim_id, token, now):
         return None
     claim = _claims().get(pk=claim_id)
     with get_connection() as mail:
         return deliver(claim, token, compat.user_preferences({claim.user_id}).get(claim.user_id, {}), now, mail)
+
+
+def renew_lease(claim_id: int, token: str, at: datetime) -> bool:
+    """
+    Whether ``token`` still holds the unsent claim, renewing its lease from ``at`` if so (one conditional
+    UPDATE, so a sweep re-leasing it at the same moment either waits and sees the renewal, or wins and this
+    sweep lets it go). Called right before each send: a batch that outlives its lease loses the claims
+    another sweep took over instead of sending them too.
+    """
+    return bool(
+        ReminderDelivery.objects.filter(pk=claim_id, claim_token=token, sent_at__isnull=True).update(claimed_at=at)
+    )
 
 
 def deliver(claim: ReminderDelivery, token: str, preferences: dict, now: datetime, mail) -> bool:

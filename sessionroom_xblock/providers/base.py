@@ -9,6 +9,7 @@ talk to the media server is raised as ``ProviderUnavailable``, which the service
 from __future__ import annotations
 
 import abc
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -31,7 +32,7 @@ class ProviderNotConfigured(ProviderError):
 
 
 class CallbackRejected(ProviderError):
-    """A callback failed authentication (401) or is a replay/forbidden (403). Nothing was changed."""
+    """A callback failed authentication (401) or is forbidden (403). Nothing was changed."""
 
     def __init__(self, message: str, status: int = 401):
         super().__init__(message)
@@ -126,15 +127,25 @@ class CallbackEvent:
     One fact a verified callback reports.
 
     ``kind``: room_started, room_ended, participant_joined, participant_left, recording_ready.
-    ``digest`` identifies the signed callback, so a replay can be refused.
+    ``occurrence`` tells two genuine events of the same kind apart where they can repeat (plugNmeet's event
+    id on presence events); it stays empty where the meaning alone identifies the event.
     """
 
     kind: str
     room_id: str
-    digest: str
     user_id: str = ""
     recording_id: str = ""
     occurred_at: datetime | None = None
+    occurrence: str = ""
+
+    @property
+    def digest(self) -> str:
+        """
+        What the callback means (kind, room, recording, user, occurrence), hashed: the same event delivered
+        twice, however its bytes differ (an extra query parameter, a re-encoded signature), has one digest.
+        """
+        meaning = "\n".join((self.kind, self.room_id, self.recording_id, self.user_id, self.occurrence))
+        return hashlib.sha256(meaning.encode("utf-8")).hexdigest()
 
 
 class VideoProvider(abc.ABC):

@@ -382,16 +382,13 @@ class BigBlueButtonProvider(VideoProvider):
         """
         The end callback is a hint: BBB appends ``meetingID`` and ``recordingmarks`` to our URL and signs nothing.
 
-        The digest covers the meeting and the whole query (our per-session token included) in a canonical order,
-        so the same callback delivered twice is recognised as a replay.
+        A meeting ends once, so the event is its meeting alone: the same callback again, with or without
+        parameters added, is recognised as a replay.
         """
         meeting_id = request.query.get("meetingID", "")
         if not meeting_id:
             raise CallbackRejected("BBB end callback without meetingID.", status=400)
-        canonical = "end\n" + meeting_id + "\n" + urlencode(sorted(request.query.items()))
-        return CallbackEvent(
-            kind="room_ended", room_id=meeting_id, digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-        )
+        return CallbackEvent(kind="room_ended", room_id=meeting_id)
 
     def _recording_ready_event(self, request: CallbackRequest) -> CallbackEvent:
         """Verify ``signed_parameters`` with SECRET or any CALLBACK_SECRETS (Scalelite re-signs with its own)."""
@@ -407,12 +404,7 @@ class BigBlueButtonProvider(VideoProvider):
         )
         if not (meeting_id and record_id):
             raise CallbackRejected("BBB recording-ready token lacks meeting_id or record_id.")
-        return CallbackEvent(
-            kind="recording_ready",
-            room_id=meeting_id,
-            recording_id=record_id,
-            digest=hashlib.sha256(token.encode("utf-8")).hexdigest(),
-        )
+        return CallbackEvent(kind="recording_ready", room_id=meeting_id, recording_id=record_id)
 
     def _verified_claims(self, token: str) -> dict[str, Any]:
         for secret in self._callback_secrets:

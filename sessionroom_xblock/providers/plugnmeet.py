@@ -49,6 +49,8 @@ EVENT_KINDS = {
     "participant_left": "participant_left",
     "recording_proceeded": "recording_ready",
 }
+#: plugNmeet's recorder states file sizes in decimal megabytes (``recorder/transcoder_service.go``).
+BYTES_PER_MB = 1_000_000
 #: Seconds of clock skew tolerated when checking a webhook token's ``nbf``/``exp``.
 WEBHOOK_LEEWAY = 30
 
@@ -273,7 +275,10 @@ class PlugNmeetProvider(VideoProvider):
 
     @staticmethod
     def _recording(item: dict[str, Any]) -> RecordingInfo:
-        """One ``recordings_list`` entry; ``file_size`` is megabytes (as the official Moodle plugin reads it)."""
+        """
+        One ``recordings_list`` entry. ``file_size`` is decimal megabytes: the recorder divides the file's bytes
+        by 1,000,000 and rounds to 2 decimals, so the size is known to within 5,000 bytes.
+        """
         try:
             size_mb = float(item.get("file_size") or 0)
         except (TypeError, ValueError):
@@ -281,7 +286,7 @@ class PlugNmeetProvider(VideoProvider):
         return RecordingInfo(
             recording_id=str(item["record_id"]),
             state="ready",
-            size_bytes=int(size_mb * 1024 * 1024) if size_mb else None,
+            size_bytes=round(size_mb * BYTES_PER_MB) if size_mb else None,
             started_at=as_datetime(item.get("room_creation_time")) or as_datetime(item.get("creation_time")),
         )
 
@@ -343,10 +348,10 @@ class PlugNmeetProvider(VideoProvider):
             CallbackEvent(
                 kind=kind,
                 room_id=room_id,
-                digest=hashlib.sha256(request.body).hexdigest(),
                 user_id=jsontext.identifier(participant.get("identity") or participant.get("user_id")),
                 recording_id=jsontext.identifier(recording.get("record_id")),
                 occurred_at=as_datetime(payload.get("created_at")),
+                occurrence=_occurrence(kind, payload),
             )
         ]
 
@@ -359,6 +364,16 @@ class PlugNmeetProvider(VideoProvider):
         if not token:
             raise CallbackRejected("plugnmeet webhook carries no token", status=401)
         return token
+
+
+def _occurrence(kind: str, payload: dict[str, Any]) -> str:
+    """
+    What tells two presence events apart (a participant may leave and come back): the event's id, else its
+    time. A room ends once and a recording is ready once, so those need none.
+    """
+    if kind not in ("participant_joined", "participant_left"):
+        return ""
+    return str(payload.get("id") or payload.get("created_at") or "")
 
 
 PROVIDER = PlugNmeetProvider

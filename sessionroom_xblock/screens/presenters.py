@@ -6,6 +6,7 @@ same room whether they come through the course unit or the link in a reminder em
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,8 +17,9 @@ from web_fragments.fragment import Fragment
 
 from sessionroom_xblock import compat, errors
 from sessionroom_xblock.background import recordings
-from sessionroom_xblock.conf import setting
+from sessionroom_xblock.conf import DEFAULTS, setting
 from sessionroom_xblock.models import Recording, TutoringSession
+from sessionroom_xblock.safe_links import safe_link
 from sessionroom_xblock.screens import resources, schedule_form
 from sessionroom_xblock.screens.i18n import javascript_catalog
 from sessionroom_xblock.sessions import lifecycle
@@ -62,13 +64,19 @@ class RoomSettings:
 
     @property
     def effective_booking_url(self) -> str:
-        """The author's booking link, else the site's."""
-        return self.booking_url or setting("BOOKING_URL")
+        """The author's booking link, else the site's, else none; each only if safe (``safe_links``)."""
+        return safe_link(self.booking_url, "the block's booking_url") or safe_link(
+            setting("BOOKING_URL"), "SESSIONROOM['BOOKING_URL']"
+        )
 
     @property
     def effective_dashboard_url(self) -> str:
-        """The author's dashboard link, else the site's."""
-        return self.dashboard_url or setting("DASHBOARD_URL")
+        """The author's dashboard link, else the site's, else the default; each only if safe (``safe_links``)."""
+        return (
+            safe_link(self.dashboard_url, "the block's dashboard_url")
+            or safe_link(setting("DASHBOARD_URL"), "SESSIONROOM['DASHBOARD_URL']")
+            or DEFAULTS["DASHBOARD_URL"]
+        )
 
 
 @dataclass(frozen=True)
@@ -216,8 +224,27 @@ def render_session(page: Page, i18n_service) -> Fragment:
     screens = [resources.render(f"{name}.html", context, i18n_service) for name in ("prejoin", "room", "postsession")]
     fragment.add_content(resources.render("session.html", {**context, "screens": screens}, i18n_service))
     add_assets(fragment)
-    fragment.initialize_js("SessionRoomXBlock", {"urls": page.urls, "state": state_payload(page, gettext)})
+    init = {"urls": page.urls, "state": state_payload(page, gettext)}
+    fragment.initialize_js("SessionRoomXBlock", {"init": script_safe_json(init)})
     return fragment
+
+
+#: JSON escapes for what could end or break a script element: ``</script>``, ``<!--``, entities, and the
+#: line separators older JavaScript engines refuse inside strings (as Django's ``json_script`` does).
+_SCRIPT_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_safe_json(value) -> str:
+    """
+    ``value`` as JSON text that holds no ``<``, ``>``, ``&`` nor U+2028/U+2029, for the init arguments.
+
+    Hosts write a fragment's init arguments into a ``<script>`` element with a plain ``json.dumps`` (the XBlock
+    runtime's ``_wrap_ele``, which the dev host uses), so a participant's name holding ``</script>`` would end
+    that element. The arguments carry this text instead and the script parses it: safe whatever the host does.
+    """
+    return json.dumps(value).translate(_SCRIPT_ESCAPES)
 
 
 def render_message(template: str, context: dict, i18n_service) -> Fragment:
@@ -247,4 +274,10 @@ def _local(value: datetime, tz: ZoneInfo) -> dict:
 
 
 def _course_url(session: TutoringSession) -> str:
-    return setting("COURSE_URL_TEMPLATE").format(course_key=session.course_key)
+    """
+    The operator's ``COURSE_URL_TEMPLATE`` when set and safe, else the course home the platform links
+    (the Learning MFE's when there is one; see compat).
+    """
+    template = setting("COURSE_URL_TEMPLATE")
+    url = template.format(course_key=session.course_key) if template else ""
+    return safe_link(url, "SESSIONROOM['COURSE_URL_TEMPLATE']") or compat.course_home_url(session.course_key)

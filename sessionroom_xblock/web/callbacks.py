@@ -1,14 +1,16 @@
-"""Provider callbacks: verify, refuse replays, then apply what they report to the session, once.
+"""Provider callbacks: verify, then apply what they report to the session, once.
 
 The provider module checks its own signature scheme (``parse_callback``); this module binds the
-callback to a session, records a receipt so the same callback twice changes nothing, and updates
-attendance, the session's status and its recordings.
+callback to a session, records a receipt of what the event means (provider, kind, meeting, recording,
+user) so the same event twice changes nothing, and updates attendance, the session's status and its
+recordings. An event already applied is answered with success, because providers retry anything else.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -21,6 +23,8 @@ from sessionroom_xblock.signing import session_id_from_token
 
 log = logging.getLogger(__name__)
 ROOM_PREFIX = "sessionroom-"
+#: How often a repeated recording-ready may re-read the provider's recordings (see ``_repeated``).
+RESYNC_AFTER = timedelta(hours=1)
 
 
 def handle(provider_name: str, request: CallbackRequest, suffix: str) -> int:
@@ -34,13 +38,41 @@ def handle(provider_name: str, request: CallbackRequest, suffix: str) -> int:
         if bound_session is not None and session.pk != bound_session:
             raise CallbackRejected("The callback token belongs to another session.", status=403)
         with transaction.atomic():
-            try:
-                CallbackReceipt.objects.create(provider=provider_name, digest=f"{event.digest}:{event.kind}"[:64])
-            except IntegrityError as exc:
-                raise CallbackRejected("This callback was already processed.", status=403) from exc
-            _apply(session, event)
-        applied += 1
+            fresh = _record_receipt(provider_name, event)
+            if fresh:
+                _apply(session, event)
+        if fresh:
+            applied += 1
+        else:
+            _repeated(provider_name, session, event)
     return applied
+
+
+def _record_receipt(provider_name: str, event: CallbackEvent) -> bool:
+    """Insert the event's receipt; False when it is there already (the unique constraint decides races)."""
+    try:
+        with transaction.atomic():
+            CallbackReceipt.objects.create(provider=provider_name, digest=event.digest)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _repeated(provider_name: str, session: TutoringSession, event: CallbackEvent) -> None:
+    """
+    An event already applied changes nothing, and is answered with success: providers retry whatever is not
+    2xx. The one exception is recording-ready: BBB sends it again when a recording is rebuilt, so it queues a
+    fresh sync of the session's recordings (which only mirrors the provider's own list), at most once per
+    ``RESYNC_AFTER``, so a captured callback replayed in a loop costs at most that.
+    """
+    log.info("%s callback %s for %s was already applied", provider_name, event.kind, event.room_id)
+    if event.kind != "recording_ready":
+        return
+    now = rooms.now_utc()
+    receipt = CallbackReceipt.objects.filter(provider=provider_name, digest=event.digest)
+    due = receipt.filter(received_at__lt=now - RESYNC_AFTER).update(received_at=now)
+    if due:
+        _queue_sync(session)
 
 
 def _session_bound_by_token(request: CallbackRequest):
@@ -73,9 +105,14 @@ def _apply(session: TutoringSession, event: CallbackEvent) -> None:
         _record_presence(session, event, now)
     elif event.kind == "recording_ready" and event.recording_id:
         Recording.objects.get_or_create(session=session, provider_recording_id=event.recording_id)
-        from sessionroom_xblock.tasks import sync_session_recordings
+        _queue_sync(session)
 
-        transaction.on_commit(lambda: sync_session_recordings.delay(str(session.pk)))
+
+def _queue_sync(session: TutoringSession) -> None:
+    """Sync the session's recordings from its provider once the transaction commits."""
+    from sessionroom_xblock.tasks import sync_session_recordings
+
+    transaction.on_commit(lambda: sync_session_recordings.delay(str(session.pk)))
 
 
 def _record_presence(session: TutoringSession, event: CallbackEvent, now) -> None:

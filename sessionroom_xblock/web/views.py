@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
@@ -20,6 +21,7 @@ from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.sessions import rooms
 from sessionroom_xblock.sessions.links import room_links
 from sessionroom_xblock.web import callbacks
+from sessionroom_xblock.web.headers import security_headers
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,19 @@ def _course_key_of(session_id):
         return None
 
 
+@security_headers
 @ensure_csrf_cookie
 @require_http_methods(["GET"])
 def session_page(request, session_id):
-    """``/sessionroom/session/<uuid>/``: the same screens as the block, on a page of their own."""
+    """
+    ``/sessionroom/session/<uuid>/``: the same screens as the block, on a page of their own.
+
+    Every link we send leads here (see sessions/links.py), so a signed-out visitor goes to the LMS
+    sign-in and comes back. Not the provider's "left" bridge (``?left=``): it loads inside the room's
+    frame after a cross-site redirect, often without the session cookie, and needs no sign-in.
+    """
+    if not request.user.is_authenticated and not request.GET.get("left"):
+        return redirect_to_login(request.get_full_path())
     i18n = BundledI18nService()
     now = rooms.now_utc()
     try:
@@ -96,6 +107,7 @@ def _page(request, fragment, *, title, session_id, status=200):
     return HttpResponse(html, status=status)
 
 
+@security_headers
 @require_POST
 def session_action(request, session_id, action):
     """The direct page's JSON actions (same table as the XBlock handler); CSRF-protected."""
@@ -119,6 +131,7 @@ def session_action(request, session_id, action):
     return JsonResponse(body, status=status)
 
 
+@security_headers
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request, provider, suffix=""):

@@ -30,5 +30,18 @@
     });
   }
 
-  window.SessionRoomCommon = { gettext: gettext, postJSON: postJSON };
+  /* Text that changes every second (countdowns, clocks) is written into the element's text node, not
+   * through textContent: the Learning MFE's frame page (edx-platform courseware-chromeless.html) watches
+   * the body for child-list and attribute mutations, not character data, and re-binds a click handler on
+   * every link of the page for each one it sees. */
+  function setText(element, text) {
+    var node = element.firstChild;
+    if (node && node.nodeType === 3 && !node.nextSibling) {
+      if (node.data !== text) { node.data = text; }
+    } else if (element.textContent !== text) {
+      element.textContent = text;
+    }
+  }
+
+  window.SessionRoomCommon = { gettext: gettext, postJSON: postJSON, setText: setText };
 }());

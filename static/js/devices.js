@@ -157,10 +157,32 @@
     draw();
   };
 
+  /* The meter redraws every animation frame. Its moving parts live in a shadow root, which the Learning
+   * MFE's frame page cannot see: it observes the body's subtree for attribute changes and re-binds a click
+   * handler on every link for each one. The meter's role and name move in with it (styled via ::part). */
+  DeviceCheck.prototype.meterParts = function () {
+    if (this.meter) { return this.meter; }
+    var host = this.$(".sr-meter");
+    if (!host || !host.attachShadow) { return host && { meter: host, bar: host.querySelector(".sr-meter-bar") }; }
+    var meter = document.createElement("span");
+    var bar = document.createElement("span");
+    meter.setAttribute("part", "level");
+    bar.setAttribute("part", "bar");
+    ["role", "aria-label", "aria-valuemin", "aria-valuemax", "aria-valuenow"].forEach(function (name) {
+      meter.setAttribute(name, host.getAttribute(name));
+      host.removeAttribute(name);
+    });
+    meter.appendChild(bar);
+    host.attachShadow({ mode: "open" }).appendChild(meter);
+    this.meter = { meter: meter, bar: bar };
+    return this.meter;
+  };
+
   DeviceCheck.prototype.showLevel = function (level) {
-    var meter = this.$(".sr-meter");
-    if (!meter) { return; }
-    meter.querySelector(".sr-meter-bar").style.transform = "scaleX(" + level / 100 + ")";
+    var parts = this.meterParts();
+    if (!parts) { return; }
+    var meter = parts.meter;
+    parts.bar.style.transform = "scaleX(" + level / 100 + ")";
     // Screen readers read the value on demand; updating it in steps keeps the accessibility tree quiet.
     var shown = Number(meter.getAttribute("aria-valuenow"));
     if (Math.abs(level - shown) >= 5 || (level === 0 && shown !== 0)) { meter.setAttribute("aria-valuenow", String(level)); }

@@ -63,6 +63,9 @@
   SessionRoom.prototype.start = function () {
     var self = this;
     if (!this.root || !this.sessionId) { return; }
+    // In a frame (the LMS unit page inside the Learning MFE) the room stays in the page's flow on phones:
+    // the MFE sizes its frame from the content's height, which a full-screen fixed room would not count.
+    if (window.parent !== window) { this.root.setAttribute("data-framed", ""); }
     this.bind();
     this.autoHideControls();
     if (this.devices) { this.devices.bind(); }
@@ -306,12 +309,12 @@
     var value = this.$(".sr-countdown-value");
     if (value && this.state.state === "early") {
       var remaining = this.state.seconds_until_joinable - passed;
-      value.textContent = formatClock(remaining);
+      common.setText(value, formatClock(remaining));
       if (remaining <= 0) { this.refresh(); }
     }
     var elapsed = this.$(".sr-elapsed");
     if (elapsed && this.state.screen === "room") {
-      elapsed.textContent = formatClock(this.state.seconds_elapsed + passed);
+      common.setText(elapsed, formatClock(this.state.seconds_elapsed + passed));
     }
   };
 
@@ -466,7 +469,10 @@
   };
 
   window.SessionRoomXBlock = function (runtime, element, args) {
-    var room = new SessionRoom(element, args || {});
+    /* The server sends its arguments as escaped JSON text (presenters.script_safe_json): hosts write them
+       into a script element unescaped. */
+    var init = args && typeof args.init === "string" ? JSON.parse(args.init) : args;
+    var room = new SessionRoom(element, init || {});
     room.start();
     return room;
   };

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,12 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+#: The microphone meter hears something; it draws inside a shadow root (see devices.js), with its role and value.
+MIC_HEARD = """() => {
+  const host = document.querySelector('.sr-meter');
+  const meter = host && host.shadowRoot && host.shadowRoot.querySelector('[role=meter]');
+  return Boolean(meter) && Number(meter.getAttribute('aria-valuenow')) > 0;
+}"""
 PHONE = {"width": 390, "height": 844}
 
 
@@ -115,4 +122,105 @@ def assert_accessible(page, name: str, context: str | None = ".sessionroom") -> 
     target = page.locator(context).first if context else page
     target.screenshot(path=str(screens / f"{name}.png"), **({} if context else {"full_page": True}))
     results = Axe().run(page, context=context)
+    assert results.violations_count == 0, results.generate_report()
+
+
+# The LMS-like host (devhost/settings_lms.py): the Learning MFE's frame around the LMS's unit page. ------
+
+LMS_HOST = "lms.test"
+MFE_HOST = "apps.lms.test"
+
+requires_lms_host = pytest.mark.skipif(
+    os.environ.get("DJANGO_SETTINGS_MODULE") != "devhost.settings_lms",
+    reason="runs in the LMS-like host: DJANGO_SETTINGS_MODULE=devhost.settings_lms (make test-lms-host)",
+)
+
+
+class LmsHost:
+    """The live server under the two hostnames, and the ways in: the MFE's unit page, the LMS's pages."""
+
+    def __init__(self, port: int):
+        self.lms = f"http://{LMS_HOST}:{port}"
+        self.mfe = f"http://{MFE_HOST}:{port}"
+
+    def unit(self, course_key: str, scenario: str = "sessionroom.0") -> str:
+        return f"{self.mfe}/course/{course_key}/{scenario}"
+
+
+@pytest.fixture(scope="session")
+def lms_host(live_server) -> LmsHost:
+    return LmsHost(int(live_server.url.rsplit(":", 1)[1]))
+
+
+@pytest.fixture(scope="session")
+def lms_browser(lms_host):
+    """
+    Chromium that resolves both hostnames to loopback and treats them as secure contexts (camera and
+    microphone need one; Tutor serves them over HTTPS).
+    """
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    args = [
+        *CHROMIUM_ARGS,
+        f"--host-resolver-rules=MAP {LMS_HOST} 127.0.0.1, MAP {MFE_HOST} 127.0.0.1",
+        f"--unsafely-treat-insecure-origin-as-secure={lms_host.lms},{lms_host.mfe}",
+    ]
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def lms_settings(settings, lms_host):
+    """The per-run parts of the LMS's settings: the MFE's origin, and links that leave the browser."""
+    settings.LEARNING_MICROFRONTEND_URL = lms_host.mfe
+    settings.CSRF_TRUSTED_ORIGINS = [lms_host.mfe]
+    settings.SESSIONROOM = {**settings.SESSIONROOM, "LMS_ROOT_URL": lms_host.lms}
+    return settings
+
+
+@pytest.fixture
+def lms_page(lms_browser, lms_host, lms_settings):
+    """``lms_page(user=None, viewport=DESKTOP)``: a fresh context, signed in to the LMS as ``user`` if given."""
+    from django.conf import settings
+    from django.test import Client
+
+    contexts = []
+
+    def open_page(user=None, viewport=DESKTOP):
+        context = lms_browser.new_context(viewport=viewport, permissions=["camera", "microphone"], locale="en-US")
+        contexts.append(context)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": lms_host.lms}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    # The unit is a cross-origin frame: its pagehide "leave" beacons get past the context's routes, so
+    # they are let through here and given time to finish before the test's database flush.
+    for context in contexts:
+        context.close()
+    time.sleep(1)
+
+
+def unit_frame(page):
+    """The unit's frame inside the MFE page (the LMS's chromeless page)."""
+    return page.wait_for_selector("#unit-iframe").content_frame()
+
+
+def assert_accessible_in_unit(page, name: str) -> None:
+    """axe-core on our block inside the unit's frame; the screenshot shows the whole MFE page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    screens = ARTIFACTS / "screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
+    results = Axe().run(unit_frame(page), context=".sessionroom")
     assert results.violations_count == 0, results.generate_report()

@@ -24,7 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessionroom_xblock.models import Attendance, Feedback, Recording
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, assert_accessible
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, MIC_HEARD, PHONE, assert_accessible
 from tests.factories import make_session
 
 pytest_plugins = ("tests.fakes_fixtures",)
@@ -106,7 +106,7 @@ def test_device_check_with_fake_devices(new_page, session):
         " return v && v.readyState >= 2 && !v.paused && v.videoWidth > 0 && v.currentTime > 0.2; }"
     )
     meter = page.get_by_role("meter", name="Microphone level")
-    page.wait_for_function("() => Number(document.querySelector('.sr-meter').getAttribute('aria-valuenow')) > 0")
+    page.wait_for_function(MIC_HEARD)
     assert int(meter.get_attribute("aria-valuenow")) > 0
     camera = page.get_by_role("combobox", name="Camera")
     microphone = page.get_by_role("combobox", name="Microphone")
@@ -160,7 +160,7 @@ def test_without_a_camera_the_microphone_still_works(cameraless_browser, live_se
         page.goto(workbench(session))
         expect(page.get_by_text("No camera was found: you will be heard but not seen.")).to_be_visible()
         expect(page.get_by_text("You can still join and listen.")).to_be_hidden()
-        page.wait_for_function("() => Number(document.querySelector('.sr-meter').getAttribute('aria-valuenow')) > 0")
+        page.wait_for_function(MIC_HEARD)
         assert page.locator(".sessionroom").get_attribute("data-media") == "no-camera"
         expect(page.get_by_role("button", name="Join Session")).to_be_enabled()
     finally:
@@ -502,11 +502,12 @@ def test_reschedule_request_without_booking_page(new_page, session, mailoutbox):
 
 
 @pytest.fixture
-def unit_page(live_server):
+def unit_page(live_server, settings):
     """
     A course unit on another origin of the same site (another port), framing our direct page the way the
     Learning MFE frames units: camera and microphone allowed, display-capture not. A real server, because
     Chromium's Private Network Access blocks a Playwright-fulfilled page from framing a loopback address.
+    Our pages name who may frame them (CSP frame-ancestors): this origin is added as an operator would.
     """
     pages = {}
 
@@ -525,13 +526,15 @@ def unit_page(live_server):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = urlsplit(live_server.url).hostname
+    unit_origin = f"http://{host}:{server.server_address[1]}"
+    settings.SESSIONROOM = {**settings.SESSIONROOM, "FRAME_ANCESTORS": ["'self'", unit_origin]}
 
     def frame(path: str) -> str:
         pages["/unit"] = (
             '<!doctype html><html lang="en"><title>Unit</title><iframe title="Unit" allow="camera; microphone"'
             f' src="{live_server.url}{path}" style="width:1200px;height:800px"></iframe></html>'
         )
-        return f"http://{host}:{server.server_address[1]}/unit"
+        return f"{unit_origin}/unit"
 
     yield frame
     server.shutdown()

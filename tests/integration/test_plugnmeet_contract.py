@@ -12,6 +12,7 @@ import jwt
 import pytest
 import requests
 
+from fakes.plugnmeet import RECORDED_BYTES
 from sessionroom_xblock.providers.base import (
     CallbackRejected,
     CallbackRequest,
@@ -178,7 +179,9 @@ def test_recordings_fetch_download_delete(fake, provider):
     assert len(recordings) == 1
     recording = recordings[0]
     assert recording.state == "ready" and recording.download_url == ""
-    assert recording.size_bytes == int(12.34 * 1024 * 1024)
+    # The server states 12.35 (decimal MB, two decimals) for the recorder's 12,345,678 bytes.
+    assert recording.size_bytes == 12_350_000
+    assert abs(recording.size_bytes - RECORDED_BYTES) <= 5_000
     assert recording.started_at is not None
 
     url = provider.download_url(recording.recording_id)

@@ -1,15 +1,18 @@
 """Provider callbacks end to end: the fake media server calls our live Django server over HTTP.
 
-Valid callbacks change the session once; forged, expired, foreign and replayed ones are refused with
-401/403 and change nothing.
+Valid callbacks change the session once; forged, expired and foreign ones are refused with 401/403 and
+change nothing. A replay of an event already applied (however its bytes were changed) is answered 200
+and changes nothing, because providers retry anything that is not 2xx.
 """
 
 import json
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
 import requests
+from django.utils import timezone
 
 from sessionroom_xblock.models import Attendance, CallbackReceipt, TutoringSession
 from sessionroom_xblock.signing import callback_token
@@ -60,7 +63,7 @@ def status_of(session):
     return session.status
 
 
-def test_bbb_end_callback_closes_the_session_once_and_refuses_replays(bbb_site, learner, tutor):
+def test_bbb_end_callback_closes_the_session_once_and_replays_change_nothing(bbb_site, learner, tutor):
     session = make_session(learner, tutor, provider="bbb")
     assert call_handler(make_block("learner"), "join", {"session": str(session.pk)})[0] == 200
     meeting = bbb_site.meetings[f"sessionroom-{session.pk}"]
@@ -69,9 +72,38 @@ def test_bbb_end_callback_closes_the_session_once_and_refuses_replays(bbb_site, 
     callback = bbb_site.callbacks[0]
     assert callback["kind"] == "end" and callback["status"] == 200, callback
     assert status_of(session) == TutoringSession.Status.COMPLETED
-    replay = requests.get(callback["url"], timeout=5)
-    assert replay.status_code == 403
+    for replay in (callback["url"], callback["url"] + "&x=1", callback["url"] + "&recordingmarks=true"):
+        response = requests.get(replay, timeout=5)
+        assert (response.status_code, response.json()) == (200, {"applied": 0}), replay
     assert CallbackReceipt.objects.filter(provider="bbb").count() == 1
+
+
+def test_bbb_recording_ready_re_encoded_or_replayed_is_applied_once(bbb_site, live_server, learner, tutor):
+    """One recording, one sync; BBB's re-send after a rebuild re-reads the provider at most once an hour."""
+    session = make_session(learner, tutor, provider="bbb", recording_enabled=True)
+    room = f"sessionroom-{session.pk}"
+    TutoringSession.objects.filter(pk=session.pk).update(provider_room_id=room)
+    signed = jwt.encode({"meeting_id": room, "record_id": "rec-1"}, BBB_SECRET, algorithm="HS256")
+    url = f"{live_server.url}/sessionroom/webhooks/bbb/recording-ready"
+
+    def deliver(token):
+        response = requests.post(url, params={"token": callback_token(session.pk)}, data={"signed_parameters": token})
+        assert response.status_code == 200, response.text
+        return response.json()["applied"]
+
+    assert deliver(signed) == 1
+    assert bbb_site.calls["getRecordings"] == 1
+    for replay in (signed + "=", signed):
+        assert deliver(replay) == 0
+    assert bbb_site.calls["getRecordings"] == 1
+    assert session.recordings.count() == 1
+    assert CallbackReceipt.objects.filter(provider="bbb").count() == 1
+
+    CallbackReceipt.objects.update(received_at=timezone.now() - timedelta(hours=2))
+    assert deliver(signed) == 0
+    assert deliver(signed) == 0
+    assert bbb_site.calls["getRecordings"] == 2
+    assert session.recordings.count() == 1
 
 
 def test_bbb_end_callback_without_our_token_changes_nothing(bbb_site, live_server, learner, tutor):
@@ -117,13 +149,13 @@ def test_plugnmeet_webhooks_record_presence_and_the_end(plugnmeet_site, learner,
     assert refused == [], plugnmeet_site.webhooks_sent
 
 
-def webhook_body(session, event="participant_left", user_id=None):
+def webhook_body(session, event="participant_left", user_id=None, event_id="evt-1"):
     return json.dumps(
         {
             "event": event,
             "room": {"sid": "RM_1", "room_id": f"sessionroom-{session.pk}"},
             "participant": {"identity": str(user_id or session.learner_id), "sid": "PA_1"},
-            "id": "evt-1",
+            "id": event_id,
             "created_at": str(int(time.time())),
         },
         separators=(",", ":"),
@@ -158,6 +190,23 @@ def test_plugnmeet_forged_expired_and_replayed_webhooks(plugnmeet_site, live_ser
 
     valid = plugnmeet_site.webhook_token(body)
     assert post_webhook(live_server, body, valid).status_code == 200
-    assert Attendance.objects.get(session=session, user=learner).left_at is not None
-    assert post_webhook(live_server, body, valid).status_code == 403
+    left_at = Attendance.objects.get(session=session, user=learner).left_at
+    assert left_at is not None
+    for token in (valid, valid + "=", "Bearer " + valid):
+        response = post_webhook(live_server, body, token)
+        assert (response.status_code, response.json()) == (200, {"applied": 0})
+    assert Attendance.objects.get(session=session, user=learner).left_at == left_at
     assert CallbackReceipt.objects.filter(provider="plugnmeet").count() == 1
+
+
+def test_plugnmeet_presence_counts_each_event_and_the_end_once(plugnmeet_site, live_server, learner, tutor):
+    """A participant may leave twice (two events, two ids); the room ends once, whatever event id it carries."""
+    session = make_session(learner, tutor, provider="plugnmeet")
+    Attendance.objects.create(session=session, user=learner, joined_at=session.created, last_seen=session.created)
+    first, second = webhook_body(session, event_id="evt-1"), webhook_body(session, event_id="evt-2")
+    for body in (first, second):
+        assert post_webhook(live_server, body, plugnmeet_site.webhook_token(body)).json() == {"applied": 1}
+    ended = [webhook_body(session, event="room_finished", event_id=f"evt-end-{n}") for n in (1, 2)]
+    applied = [post_webhook(live_server, body, plugnmeet_site.webhook_token(body)).json() for body in ended]
+    assert applied == [{"applied": 1}, {"applied": 0}]
+    assert status_of(session) == TutoringSession.Status.COMPLETED
