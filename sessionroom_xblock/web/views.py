@@ -1,10 +1,16 @@
-"""Django views: the direct session page, its JSON actions, and provider webhooks."""
+"""Django views: the direct session page, its JSON actions, and provider webhooks.
+
+The actions and webhooks opt out of the LMS's ``ATOMIC_REQUESTS``: their services open the short
+transactions they need themselves, and a request-long transaction would keep every row they write locked
+until the answer is sent (``sessions.rooms`` also never calls a provider while it holds a row).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
@@ -95,6 +101,7 @@ def _page(request, fragment, *, title, session_id, status=200):
     return HttpResponse(html, status=status)
 
 
+@transaction.non_atomic_requests
 @require_POST
 def session_action(request, session_id, action):
     """The direct page's JSON actions (same table as the XBlock handler); CSRF-protected."""
@@ -118,6 +125,7 @@ def session_action(request, session_id, action):
     return JsonResponse(body, status=status)
 
 
+@transaction.non_atomic_requests
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request, provider, suffix=""):
