@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL_SECONDS": 60,
     "SWEEP_HEARTBEAT_SECONDS": 180,
     "BEAT_SCHEDULE": False,
+    "CRON": False,  # declares that cron runs the sweep commands (the system check cannot see cron)
     "RECORDING_STORAGE": {},
     "RECORDING_URL_EXPIRY_SECONDS": 3600,
     "DEV_USER_PREFERENCES": {},
