@@ -47,7 +47,7 @@ from sessionroom_xblock import compat
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
 from sessionroom_xblock.screens.i18n import BundledI18nService
-from sessionroom_xblock.screens.resources import render, rendering_together
+from sessionroom_xblock.screens.resources import render
 from sessionroom_xblock.sessions.links import session_page_url
 from sessionroom_xblock.sessions.reminder_plan import CANCEL_KIND, due_kind, next_moment
 
@@ -290,10 +290,9 @@ def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> 
         }
         base = "email/cancelled" if cancelled else "email/reminder"
         i18n = BundledI18nService()
-        with rendering_together():
-            subject = " ".join(render(f"{base}_subject.txt", context, i18n).split())
-            text = render(f"{base}.txt", context, i18n)
-            html = render(f"{base}.html", context, i18n)
+        subject = " ".join(render(f"{base}_subject.txt", context, i18n).split())
+        text = render(f"{base}.txt", context, i18n)
+        html = render(f"{base}.html", context, i18n)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
