@@ -46,10 +46,16 @@ benchmarks: $(TEST_VENV)/.installed ## print the benchmark figures (not timed te
 	  unshare -n sh -c 'ip link set lo up && exec $(TEST_VENV)/bin/python benchmarks/bench_p2p_join.py'; \
 	else echo "skipped: needs root for a private network namespace (media must stay on loopback)"; fi
 
+dist: $(TEST_VENV)/.installed ## build the wheel and the sdist into dist/ (what operators install: docs/install.md)
+	rm -rf dist build
+	$(TEST_VENV)/bin/python -m build --outdir dist .
+	rm -rf build *.egg-info
+	ls dist
+
 clean: ## remove virtualenvs, build output and the dev host's data
 	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist *.egg-info var artifacts .tox
 
-.PHONY: help demo demo-media test quality benchmarks clean
+.PHONY: help demo demo-media test quality benchmarks dist clean
 
 extract_translations: $(TEST_VENV)/.installed ## extract every string (templates, Python, JS) into translations/en and merge into other languages
 	$(TEST_VENV)/bin/python scripts/i18n.py extract
