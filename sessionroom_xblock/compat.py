@@ -199,9 +199,13 @@ def email_layout() -> tuple[str, dict]:
     The base template an edx-ace email body extends and the context it needs: in the platform, its own
     layout with the site's branding (logo, platform name, links, mailing address); elsewhere ours.
     """
+    from django.template import TemplateDoesNotExist, loader  # noqa: PLC0415
+
     try:
         from openedx.core.djangoapps.ace_common.template_context import get_base_template_context  # noqa: PLC0415
-    except ImportError:
+
+        loader.get_template(PLATFORM_EMAIL_LAYOUT)  # a Studio worker may lack the ace_common templates
+    except (ImportError, TemplateDoesNotExist):
         return OWN_EMAIL_LAYOUT, {}
     from django.contrib.sites.models import Site  # noqa: PLC0415 # pragma: no cover - platform only
 
