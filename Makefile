@@ -3,6 +3,7 @@
 PYTHON := $(shell scripts/find-python)
 DEMO_VENV := .venv
 TEST_VENV := .venv-test
+BUILD_VENV := .venv-build
 PIP_FLAGS := --disable-pip-version-check -q
 export DJANGO_SETTINGS_MODULE := devhost.settings
 
@@ -46,9 +47,14 @@ benchmarks: $(TEST_VENV)/.installed ## print the benchmark figures (not timed te
 	  unshare -n sh -c 'ip link set lo up && exec $(TEST_VENV)/bin/python benchmarks/bench_p2p_join.py'; \
 	else echo "skipped: needs root for a private network namespace (media must stay on loopback)"; fi
 
-dist: $(TEST_VENV)/.installed ## build the wheel and the sdist into dist/ (what operators install: docs/install.md)
+$(BUILD_VENV)/.installed: requirements/constraints.txt requirements/build.txt
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/build.txt
+	touch $@
+
+dist: $(BUILD_VENV)/.installed ## build the sdist and the wheel (from the sdist) into dist/: what operators install (docs/install.md)
 	rm -rf dist build
-	$(TEST_VENV)/bin/python -m build --outdir dist .
+	$(BUILD_VENV)/bin/python -m build --outdir dist .
 	rm -rf build *.egg-info
 	ls dist
 
