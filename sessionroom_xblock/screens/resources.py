@@ -73,18 +73,31 @@ class _ServiceFirst:
     def __init__(self, service, django_translation):
         self._service = service
         self._django = django_translation
+        self._asking = False
 
     def gettext(self, message):
         """Ours when the service knows ``message``, else Django's (``pgettext`` arrives here too)."""
-        found = self._service.gettext(message)
-        return found if found != message else self._django.gettext(message)
+        found = self._ask("gettext", message)
+        return found if found not in (None, message) else self._django.gettext(message)
 
     def ngettext(self, singular, plural, number):
         """Plural forms, ours first (``npgettext`` arrives here too)."""
-        found = self._service.ngettext(singular, plural, number)
-        return (
-            found if found != (singular if number == 1 else plural) else self._django.ngettext(singular, plural, number)
-        )
+        found = self._ask("ngettext", singular, plural, number)
+        untranslated = singular if number == 1 else plural
+        return found if found not in (None, untranslated) else self._django.ngettext(singular, plural, number)
+
+    def _ask(self, method, *args):
+        """
+        The service's answer, or None when the service asks Django back: the LMS's service for a language we
+        ship no catalog for is ``django.utils.translation`` itself, which would land here again.
+        """
+        if self._asking:
+            return None
+        self._asking = True
+        try:
+            return getattr(self._service, method)(*args)
+        finally:
+            self._asking = False
 
     def __getattr__(self, name):
         """Everything else (``to_language``, ``language``…) is Django's."""

@@ -71,3 +71,11 @@ def test_the_active_language_is_kept_during_and_after_a_render():
         render("message.html", {"message": "This session has ended."}, Catalog(OURS))
         assert translation.get_language() == "es"
     assert translation.get_language() != "es"
+
+
+def test_a_service_that_is_djangos_own_translation_renders():
+    """The LMS's i18n service, for a language we ship no catalog for, is ``django.utils.translation``."""
+    with translation.override("es"):
+        djangos = translation.gettext("This field is required.")
+        html = render("message.html", {"message": "This field is required."}, translation)
+    assert djangos in html
