@@ -10,7 +10,10 @@ a watchdog thread on ``worker_ready``. The watchdog tries ``cache.add`` on the c
 gets it enqueues ``sweep`` with a fresh token. ``sweep`` runs the three sweeps, refreshes the lock (the
 heartbeat) and enqueues itself again with a countdown. When the worker holding the next link dies, the
 lock expires after ``SWEEP_HEARTBEAT_SECONDS`` and a surviving worker's watchdog starts a new chain; a
-link of the old chain that resurfaces later finds another token in the lock and stops.
+link of the old chain that resurfaces later finds another token in the lock and stops. The Tutor plugin
+turns the sweep on; the LMS's and Studio's workers then share one chain through the common cache.
+
+Every run of a sweep, whichever way started it, is recorded (``background.sweep_runs``) for the admin.
 """
 
 from __future__ import annotations
