@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "RECORDING_STORAGE": {},
     "RECORDING_URL_EXPIRY_SECONDS": 3600,
     "DEV_USER_PREFERENCES": {},
-    # Reminders through edx-ace (the platform's email: channel, from-address, layout; no .ics attachment):
+    # Reminders through edx-ace (the platform's email: channel, from-address, layout; the .ics as a link):
     # "auto" = when edx_ace is an installed app (the LMS); True; False = Django's mail with the invitation.
     "EMAIL_VIA_ACE": "auto",
 }

@@ -6,8 +6,9 @@ recipient's language through our own catalog (the platform's catalog does not ho
 handed to ace as a ``sessionreminder`` message whose templates
 (``templates/sessionroom_xblock/edx_ace/sessionreminder/email/``) put that text into the platform's layout.
 
-ace's channels carry no attachment, so an email sent through ace has no ``session.ics`` invitation and
-says nothing about one; sites that want the invitation set ``SESSIONROOM["EMAIL_VIA_ACE"] = False``.
+ace's channels carry no attachment, so an email sent through ace links to the participant's
+``session.ics`` (a signed link, ``web.views.session_calendar``) instead of attaching it; sites that want
+the attachment set ``SESSIONROOM["EMAIL_VIA_ACE"] = False``.
 
 Exactly once: ``ace.send`` reports delivery errors and returns, so success is read from its
 ``ACE_MESSAGE_SENT`` signal for this very message; without it the reminder counts as refused by the mail

@@ -49,7 +49,7 @@ from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
 from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.screens.resources import render
-from sessionroom_xblock.sessions.links import session_page_url
+from sessionroom_xblock.sessions.links import calendar_url, session_page_url
 from sessionroom_xblock.sessions.reminder_plan import CANCEL_KIND, due_kind, next_moment
 
 log = logging.getLogger(__name__)
@@ -295,7 +295,8 @@ def render_email(claim: ReminderDelivery, preferences: dict, *, standalone: bool
     The email for one claim, in the recipient's language and time zone, through our own catalog.
 
     ``standalone``: a whole HTML document that mentions the attached invitation (Django's mail); otherwise
-    the body only, for the platform's email layout, which carries no attachment (``platform_mail``).
+    the body only, for the platform's email layout, which carries no attachment (``platform_mail``): the
+    invitation is then a link to the participant's ``session.ics``.
     """
     session = claim.session
     user = session.learner if claim.user_id == session.learner_id else session.tutor
@@ -316,6 +317,8 @@ def render_email(claim: ReminderDelivery, preferences: dict, *, standalone: bool
             "time_zone": local_start.tzname() if zone.key == "UTC" else f"{zone.key} ({local_start.tzname()})",
             "minutes": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
             "link": session_page_url(session),
+            # No attachment outside a standalone email: the invitation is a link instead.
+            "calendar_link": "" if standalone else calendar_url(session, user.pk),
         }
         base = "email/cancelled" if cancelled else "email/reminder"
         i18n = BundledI18nService()

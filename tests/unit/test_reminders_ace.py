@@ -9,11 +9,13 @@ from __future__ import annotations
 import smtplib
 from datetime import timedelta
 
+import icalendar
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from sessionroom_xblock import signing
 from sessionroom_xblock.background import platform_mail, reminders
 from sessionroom_xblock.models import ReminderDelivery
 from sessionroom_xblock.screens.resources import resource_root
@@ -94,3 +96,45 @@ class RefusingBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise smtplib.SMTPRecipientsRefused({})
+
+
+def calendar_link_of(body: str) -> str:
+    line = next(line for line in body.splitlines() if "/session.ics?token=" in line)
+    return line.split(" ")[-1].strip()
+
+
+def test_through_ace_the_invitation_is_a_link_for_that_participant(ace_site, due, learner, tutor, stranger, client):
+    session, now = due
+    reminders.send_due_reminders(now)
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    link = calendar_link_of(by_recipient[learner.email].body)
+    assert link in by_recipient[learner.email].alternatives[0][0].replace("&amp;", "&")
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    response = client.get("/" + path)  # opened from the email: nobody is signed in
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    event = icalendar.Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(event["uid"]) == f"{session.pk}@example.org"
+    assert str(event["attendee"]) == f"mailto:{learner.email}"
+    assert calendar_link_of(by_recipient[tutor.email].body) != link
+
+    url = f"/sessionroom/session/{session.pk}/session.ics"
+    other = make_session(learner, tutor, start=now + timedelta(days=3))
+    for token in (
+        "forged",
+        signing.calendar_token(other.pk, learner.pk),
+        signing.calendar_token(session.pk, stranger.pk),
+    ):
+        assert client.get(url, {"token": token}).status_code == 404
+
+
+def test_a_cancellation_through_ace_links_to_the_cancelling_invitation(ace_site, due, learner, client):
+    session, now = due
+    reminders.send_due_reminders(now)
+    mail.outbox.clear()
+    session.status = session.Status.CANCELLED
+    session.save()
+    reminders.send_due_reminders(now + timedelta(minutes=1))
+    cancel = next(message for message in mail.outbox if message.to == [learner.email])
+    link = next(line for line in cancel.body.splitlines() if "/session.ics?token=" in line).split(" ")[-1]
+    calendar = icalendar.Calendar.from_ical(client.get("/" + link.split("://", 1)[1].split("/", 1)[1]).content)
+    assert str(calendar["method"]) == "CANCEL"
