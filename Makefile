@@ -3,6 +3,7 @@
 PYTHON := $(shell scripts/find-python)
 DEMO_VENV := .venv
 TEST_VENV := .venv-test
+BUILD_VENV := .venv-build
 PIP_FLAGS := --disable-pip-version-check -q
 export DJANGO_SETTINGS_MODULE := devhost.settings
 
@@ -50,10 +51,21 @@ benchmarks: $(TEST_VENV)/.installed ## print the benchmark figures (not timed te
 	  unshare -n sh -c 'ip link set lo up && exec $(TEST_VENV)/bin/python benchmarks/bench_p2p_join.py'; \
 	else echo "skipped: needs root for a private network namespace (media must stay on loopback)"; fi
 
+$(BUILD_VENV)/.installed: requirements/constraints.txt requirements/build.txt
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/pip install $(PIP_FLAGS) -c requirements/constraints.txt -r requirements/build.txt
+	touch $@
+
+dist: $(BUILD_VENV)/.installed ## build the sdist and the wheel (from the sdist) into dist/: what operators install (docs/install.md)
+	rm -rf dist build
+	$(BUILD_VENV)/bin/python -m build --outdir dist .
+	rm -rf build *.egg-info
+	ls dist
+
 clean: ## remove virtualenvs, build output and the dev host's data
 	rm -rf $(DEMO_VENV) $(TEST_VENV) build dist *.egg-info var artifacts .tox
 
-.PHONY: help demo demo-media test test-lms-host quality benchmarks clean
+.PHONY: help demo demo-media test test-lms-host quality benchmarks dist clean
 
 extract_translations: $(TEST_VENV)/.installed ## extract every string (templates, Python, JS) into translations/en and merge into other languages
 	$(TEST_VENV)/bin/python scripts/i18n.py extract

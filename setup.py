@@ -61,8 +61,9 @@ setup(
     include_package_data=False,
     python_requires=">=3.11",
     install_requires=[
+        # XBlock < 6.2 requires web-fragments; XBlock >= 6.2 ships the web_fragments package itself. Requiring
+        # web-fragments here as well would install two distributions writing the same files.
         "XBlock>=5.2,<7",
-        "web-fragments>=2.0",
         "Django>=4.2,<6.0",
         "edx-opaque-keys>=2.5",
         "edx-django-utils>=5.0",

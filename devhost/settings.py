@@ -132,3 +132,7 @@ SESSIONROOM = {
     },
 }
 plugin_settings(__import__("sys").modules[__name__])
+
+# The dev host runs no periodic work (no worker, no beat, no cron): `manage.py sessionroom_send_reminders`
+# and the other sweep commands run when you call them. Its start-up warning would only repeat that.
+SILENCED_SYSTEM_CHECKS = ["sessionroom_xblock.W001"]

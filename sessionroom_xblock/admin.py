@@ -3,9 +3,14 @@
 People are raw-id fields: the LMS has millions of users, and a drop-down would load them all.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from sessionroom_xblock.models import Attendance, Feedback, Recording, ReminderDelivery, TutoringSession
+from sessionroom_xblock.background import sweep_runs
+from sessionroom_xblock.models import Attendance, Feedback, Recording, ReminderDelivery, SweepRun, TutoringSession
 
 PEOPLE_SEARCH = ("learner__username", "learner__email", "tutor__username", "tutor__email")
 
@@ -37,8 +42,57 @@ class RecordingInline(admin.TabularInline):
     fields = ("provider_recording_id", "state", "playback_url", "duration_seconds", "size_bytes")
 
 
+def periodic_work_messages(request) -> None:
+    """
+    Put the sweeps' last runs and the overdue reminders at the top of the page, as warnings when late: a
+    site where nothing periodic runs sees it here instead of through learners who got no reminder.
+    """
+    now = timezone.now()
+    state = sweep_runs.status(now)
+    for name, run in state.runs.items():
+        if run is None or run.last_finished_at is None:
+            messages.warning(request, _("The %(sweep)s sweep has never run.") % {"sweep": name})
+            continue
+        text = _("The %(sweep)s sweep last ran %(ago)s ago.") % {
+            "sweep": name,
+            "ago": timesince(run.last_finished_at, now),
+        }
+        if run.last_error:
+            text += " " + _("Its last error: %(error)s") % {"error": run.last_error}
+        late = run.last_finished_at < now - sweep_runs.OVERDUE_AFTER or run.last_error
+        (messages.warning if late else messages.info)(request, text)
+    overdue = state.overdue_sessions + state.stuck_claims
+    text = ngettext("%(count)d reminder is overdue.", "%(count)d reminders are overdue.", overdue) % {"count": overdue}
+    (messages.warning if overdue else messages.info)(request, text)
+
+
+class PeriodicWorkStatusMixin:
+    """Admin pages that show the periodic work's status above their list."""
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, with the sweeps' status as messages."""
+        if request.method == "GET":
+            periodic_work_messages(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(PeriodicWorkStatusMixin, admin.ModelAdmin):
+    """When each sweep last ran, where, with what result (written by the sweeps; read-only here)."""
+
+    list_display = ("name", "last_started_at", "last_finished_at", "last_result", "last_error", "host")
+
+    def has_add_permission(self, request):
+        """Rows are written by the sweeps."""
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """Rows are written by the sweeps."""
+        return False
+
+
 @admin.register(TutoringSession)
-class TutoringSessionAdmin(admin.ModelAdmin):
+class TutoringSessionAdmin(PeriodicWorkStatusMixin, admin.ModelAdmin):
     """Sessions, newest first, filtered by status, provider and course; searched by person or course."""
 
     list_display = ("id", "course_key", "learner", "tutor", "scheduled_start", "scheduled_end", "status", "provider")

@@ -30,7 +30,8 @@ class SessionRoomConfig(AppConfig):
     }
 
     def ready(self):
-        """Join the LMS's account retirement (a no-op outside the platform)."""
+        """Register the system checks; join the LMS's account retirement (a no-op outside the platform)."""
+        from sessionroom_xblock import checks  # noqa: F401, PLC0415 - importing registers the checks
         from sessionroom_xblock.background.retirement import connect_to_platform_retirement  # noqa: PLC0415 - models load first
 
         connect_to_platform_retirement()

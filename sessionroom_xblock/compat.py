@@ -218,3 +218,38 @@ def retirement_signal():
     except ImportError:
         return None
     return USER_RETIRE_LMS_MISC
+
+
+#: The platform's email layout (edx-platform's ace_common app), used by its own edx-ace emails.
+PLATFORM_EMAIL_LAYOUT = "ace_common/edx_ace/common/base_body.html"
+#: Ours, for edx-ace outside the platform.
+OWN_EMAIL_LAYOUT = "sessionroom_xblock/edx_ace/common/base_body.html"
+
+
+def email_layout() -> tuple[str, dict]:
+    """
+    The base template an edx-ace email body extends and the context it needs: in the platform, its own
+    layout with the site's branding (logo, platform name, links, mailing address); elsewhere ours.
+    """
+    from django.template import TemplateDoesNotExist, loader  # noqa: PLC0415
+
+    try:
+        from openedx.core.djangoapps.ace_common.template_context import get_base_template_context  # noqa: PLC0415
+
+        loader.get_template(PLATFORM_EMAIL_LAYOUT)  # a Studio worker may lack the ace_common templates
+    except (ImportError, TemplateDoesNotExist):
+        return OWN_EMAIL_LAYOUT, {}
+    from django.contrib.sites.models import Site  # noqa: PLC0415 # pragma: no cover - platform only
+
+    return PLATFORM_EMAIL_LAYOUT, get_base_template_context(Site.objects.get_current())  # pragma: no cover
+
+
+def email_from_address() -> str:
+    """The site's from-address (site configuration ``email_from_address`` in the platform), else Django's."""
+    from django.conf import settings  # noqa: PLC0415
+
+    try:
+        from openedx.core.djangoapps.site_configuration import helpers  # noqa: PLC0415
+    except ImportError:
+        return settings.DEFAULT_FROM_EMAIL
+    return helpers.get_value("email_from_address", settings.DEFAULT_FROM_EMAIL)  # pragma: no cover

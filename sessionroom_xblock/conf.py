@@ -34,10 +34,14 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL_SECONDS": 60,
     "SWEEP_HEARTBEAT_SECONDS": 180,
     "BEAT_SCHEDULE": False,
+    "CRON": False,  # declares that cron runs the sweep commands (the system check cannot see cron)
     "RECORDING_STORAGE": {},
     "RECORDING_URL_EXPIRY_SECONDS": 3600,
     "DEV_USER_PREFERENCES": {},
     "DEV_COURSE_STAFF": {},
+    # Reminders through edx-ace (the platform's email: channel, from-address, layout; the .ics as a link):
+    # "auto" = when edx_ace is an installed app (the LMS); True; False = Django's mail with the invitation.
+    "EMAIL_VIA_ACE": "auto",
 }
 
 

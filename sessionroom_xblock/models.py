@@ -324,3 +324,26 @@ class ResourceLink(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SweepRun(models.Model):
+    """
+    When each periodic sweep last ran, whichever way runs it (cron, the self-re-chaining sweep, beat), so
+    the admin can show that reminders go out (docs/background-work.md).
+
+    .. no_pii:
+    """
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    host = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        app_label = "sessionroom_xblock"
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name

@@ -10,7 +10,10 @@ a watchdog thread on ``worker_ready``. The watchdog tries ``cache.add`` on the c
 gets it enqueues ``sweep`` with a fresh token. ``sweep`` runs the three sweeps, refreshes the lock (the
 heartbeat) and enqueues itself again with a countdown. When the worker holding the next link dies, the
 lock expires after ``SWEEP_HEARTBEAT_SECONDS`` and a surviving worker's watchdog starts a new chain; a
-link of the old chain that resurfaces later finds another token in the lock and stops.
+link of the old chain that resurfaces later finds another token in the lock and stops. The Tutor plugin
+turns the sweep on; the LMS's and Studio's workers then share one chain through the common cache.
+
+Every run of a sweep, whichever way started it, is recorded (``background.sweep_runs``) for the admin.
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ SWEEP_HEARTBEAT = "sessionroom:sweep:heartbeat"
 
 def run_reminders() -> dict:
     """Claim and send every reminder due now; hand refused ones to ``send_reminder`` for retries."""
-    from sessionroom_xblock.background import reminders  # noqa: PLC0415 - models load after the app registry
+    from sessionroom_xblock.background import reminders, sweep_runs  # noqa: PLC0415 - models load after the app registry
 
-    result = reminders.send_due_reminders()
-    for claim_id, token in result.failed:
-        send_reminder.apply_async(args=[claim_id, token], countdown=30)
-    return {"claimed": result.claimed, "sent": result.sent, "dropped": result.dropped, "failed": len(result.failed)}
+    with sweep_runs.recorded("reminders") as outcome:
+        result = reminders.send_due_reminders()
+        for claim_id, token in result.failed:
+            send_reminder.apply_async(args=[claim_id, token], countdown=30)
+        outcome.update(claimed=result.claimed, sent=result.sent, dropped=result.dropped, failed=len(result.failed))
+    return outcome
 
 
 def run_closing() -> dict:
@@ -51,20 +56,24 @@ def run_closing() -> dict:
     from django.utils import timezone  # noqa: PLC0415
 
     from sessionroom_xblock.analytics import tracker_analytics  # noqa: PLC0415
-    from sessionroom_xblock.background import closing  # noqa: PLC0415
+    from sessionroom_xblock.background import closing, sweep_runs  # noqa: PLC0415
 
-    result = closing.close_sessions(timezone.now(), tracker_analytics())
-    return {"no_show": result.no_show, "completed": result.completed, "rooms_ended": result.rooms_ended}
+    with sweep_runs.recorded("closing") as outcome:
+        result = closing.close_sessions(timezone.now(), tracker_analytics())
+        outcome.update(no_show=result.no_show, completed=result.completed, rooms_ended=result.rooms_ended)
+    return outcome
 
 
 def run_recording_poll() -> dict:
     """Enqueue a sync for every session whose recordings are still processing."""
-    from sessionroom_xblock.background import recordings  # noqa: PLC0415
+    from sessionroom_xblock.background import recordings, sweep_runs  # noqa: PLC0415
 
-    session_ids = recordings.sessions_to_poll()
-    for session_id in session_ids:
-        sync_session_recordings.delay(session_id)
-    return {"sessions": len(session_ids)}
+    with sweep_runs.recorded("recordings") as outcome:
+        session_ids = recordings.sessions_to_poll()
+        for session_id in session_ids:
+            sync_session_recordings.delay(session_id)
+        outcome.update(sessions=len(session_ids))
+    return outcome
 
 
 @shared_task(bind=True, name="sessionroom_xblock.tasks.send_due_reminders", **RETRY)

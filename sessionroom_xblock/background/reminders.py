@@ -46,11 +46,12 @@ from django.db import OperationalError, connection, transaction
 from django.utils import formats, timezone, translation
 
 from sessionroom_xblock import compat
+from sessionroom_xblock.background import platform_mail
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import ReminderDelivery, TutoringSession
 from sessionroom_xblock.screens.i18n import BundledI18nService
-from sessionroom_xblock.screens.resources import render, rendering_together
-from sessionroom_xblock.sessions.links import session_page_url
+from sessionroom_xblock.screens.resources import render
+from sessionroom_xblock.sessions.links import calendar_url, session_page_url
 from sessionroom_xblock.sessions.reminder_plan import CANCEL_KIND, due_kind, next_moment
 
 log = logging.getLogger(__name__)
@@ -236,9 +237,12 @@ def deliver(claim: ReminderDelivery, token: str, preferences: dict, now: datetim
     if not still_due(claim, now):
         ReminderDelivery.objects.filter(pk=claim.pk, claim_token=token, sent_at__isnull=True).delete()
         return False
-    message = build_message(claim, preferences, now)
-    message.connection = mail
-    message.send()
+    if platform_mail.enabled():
+        platform_mail.send(render_email(claim, preferences, standalone=False))
+    else:
+        message = build_message(claim, preferences, now)
+        message.connection = mail
+        message.send()
     # Written right after the backend accepted the message, in autocommit: the crash window is this line.
     ReminderDelivery.objects.filter(pk=claim.pk, claim_token=token).update(sent_at=timezone.now())
     return True
@@ -281,8 +285,33 @@ def _retry_when_locked(operation: Callable[[], int], attempts: int = 20) -> int:
 # --- The email -------------------------------------------------------------------------------------------
 
 
-def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> EmailMultiAlternatives:
-    """The reminder (or cancellation) email for one claim, in the recipient's language and time zone."""
+@dataclass(frozen=True)
+class ReminderEmail:
+    """One rendered reminder (or cancellation): its parts, recipient, language and stable Message-ID."""
+
+    claim: ReminderDelivery
+    recipient: object
+    language: str
+    subject: str
+    text: str
+    html: str
+    course_title: str
+    link: str
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID every sending of this reminder carries."""
+        return message_id(self.claim)
+
+
+def render_email(claim: ReminderDelivery, preferences: dict, *, standalone: bool) -> ReminderEmail:
+    """
+    The email for one claim, in the recipient's language and time zone, through our own catalog.
+
+    ``standalone``: a whole HTML document that mentions the attached invitation (Django's mail); otherwise
+    the body only, for the platform's email layout, which carries no attachment (``platform_mail``): the
+    invitation is then a link to the participant's ``session.ics``.
+    """
     session = claim.session
     user = session.learner if claim.user_id == session.learner_id else session.tutor
     other = session.tutor if user is session.learner else session.learner
@@ -294,6 +323,7 @@ def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> 
         context = {
             "kind": claim.kind,
             "cancelled": cancelled,
+            "standalone": standalone,
             "course_title": compat.course_title(session.course_key),
             "other_name": compat.user_full_name(other),
             "recipient_name": compat.user_full_name(user),
@@ -301,23 +331,36 @@ def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> 
             "time_zone": local_start.tzname() if zone.key == "UTC" else f"{zone.key} ({local_start.tzname()})",
             "minutes": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
             "link": session_page_url(session),
+            # No attachment outside a standalone email: the invitation is a link instead.
+            "calendar_link": "" if standalone else calendar_url(session, user.pk),
         }
         base = "email/cancelled" if cancelled else "email/reminder"
         i18n = BundledI18nService()
-        with rendering_together():
-            subject = " ".join(render(f"{base}_subject.txt", context, i18n).split())
-            text = render(f"{base}.txt", context, i18n)
-            html = render(f"{base}.html", context, i18n)
+        return ReminderEmail(
+            claim=claim,
+            recipient=user,
+            language=language,
+            subject=" ".join(render(f"{base}_subject.txt", context, i18n).split()),
+            text=render(f"{base}.txt", context, i18n),
+            html=render(f"{base}.html", context, i18n),
+            course_title=context["course_title"],
+            link=context["link"],
+        )
+
+
+def build_message(claim: ReminderDelivery, preferences: dict, now: datetime) -> EmailMultiAlternatives:
+    """The email for Django's mail: text, HTML and the calendar invitation (``session.ics``)."""
+    email = render_email(claim, preferences, standalone=True)
     message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
+        subject=email.subject,
+        body=email.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-        headers={"Message-ID": message_id(claim)},
+        to=[email.recipient.email],
+        headers={"Message-ID": email.message_id},
     )
-    message.attach_alternative(html, "text/html")
-    method = "CANCEL" if cancelled else "REQUEST"
-    ics = invitation(session, user.email, context["course_title"], context["link"], now, method=method)
+    message.attach_alternative(email.html, "text/html")
+    method = "CANCEL" if claim.kind == CANCEL_KIND else "REQUEST"
+    ics = invitation(claim.session, email.recipient.email, email.course_title, email.link, now, method=method)
     message.attach("session.ics", ics, f"text/calendar; method={method}; charset=utf-8")
     return message
 

@@ -7,14 +7,13 @@ wheel test proves the installed layout.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.template import Context, Engine, Template
 from django.template.backends.django import get_installed_libraries
-from django.utils import translation
 from django.utils.translation import trans_real
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -45,51 +44,85 @@ def load_text(relative: str) -> str:
 
 @cache
 def _engine() -> Engine:
-    libraries = get_installed_libraries()
-    libraries["i18n"] = "xblock.utils.templatetags.i18n"
-    return Engine(libraries=libraries, autoescape=True)
+    return Engine(libraries=get_installed_libraries(), autoescape=True)
 
 
 @cache
 def _compiled(template: str) -> Template:
-    """
-    ``templates/<template>`` compiled once per process: compiling costs more than rendering, and XBlock's
-    ``{% trans %}`` node builds a Django translation catalog the first time each node renders (milliseconds
-    per node), so a fresh compile per render made every email and fragment pay for it again.
-    """
+    """``templates/<template>`` compiled once per process: compiling costs more than rendering."""
     return Template(load_text(f"templates/{template}"), engine=_engine())
 
 
 def render(template: str, context: dict, i18n_service) -> str:
-    """Render ``templates/<template>`` with ``{% trans %}`` going through the block's i18n service."""
-    try:
-        return _compiled(template).render(Context({**context, "_i18n_service": i18n_service}))
-    finally:
-        if not getattr(_batch, "depth", 0):
-            _forget_merged_catalog()
+    """Render ``templates/<template>``; ``{% trans %}`` asks the block's i18n service first (``_ServiceFirst``)."""
+    with _translating_with(i18n_service):
+        return _compiled(template).render(Context(context))
 
 
-_batch = threading.local()
+class _ServiceFirst:
+    """
+    Django's active translation with the block's i18n service in front of it: our messages come from our
+    catalog, anything else from Django's (the platform's), which is read and never changed.
+
+    XBlock's own ``{% trans %}`` tag instead merges the service's catalog into Django's catalog of the
+    language and restores a copy afterwards; a compiled node rendering again left ours merged in, and the
+    only clean-up was to drop Django's catalog, which the LMS then rebuilt (all its apps' catalogs) on the
+    next render. Putting this object in front for one render changes nothing shared and builds nothing.
+    """
+
+    def __init__(self, service, django_translation):
+        self._service = service
+        self._django = django_translation
+        self._asking = False
+
+    def gettext(self, message):
+        """Ours when the service knows ``message``, else Django's (``pgettext`` arrives here too)."""
+        found = self._ask("gettext", message)
+        return found if found not in (None, message) else self._django.gettext(message)
+
+    def ngettext(self, singular, plural, number):
+        """Plural forms, ours first (``npgettext`` arrives here too)."""
+        found = self._ask("ngettext", singular, plural, number)
+        untranslated = singular if number == 1 else plural
+        return found if found not in (None, untranslated) else self._django.ngettext(singular, plural, number)
+
+    def _ask(self, method, *args):
+        """
+        The service's answer, or None when the service asks Django back: the LMS's service for a language we
+        ship no catalog for is ``django.utils.translation`` itself, which would land here again.
+        """
+        if self._asking:
+            return None
+        self._asking = True
+        try:
+            return getattr(self._service, method)(*args)
+        finally:
+            self._asking = False
+
+    def __getattr__(self, name):
+        """Everything else (``to_language``, ``language``…) is Django's."""
+        return getattr(self._django, name)
 
 
 @contextmanager
-def rendering_together():
-    """Several ``render`` calls in one language (an email's subject, text and HTML): clean up once, at the end."""
-    _batch.depth = getattr(_batch, "depth", 0) + 1
+def _translating_with(service):
+    """
+    While rendering, Django's translation functions in this thread (or task) go through ``service`` first.
+
+    Django keeps the active translation in ``trans_real._active`` (per thread and per asyncio task); this
+    sets it for the render and puts back what was there.
+    """
+    if service is None:
+        yield
+        return
+    active = trans_real._active
+    had_one = hasattr(active, "value")
+    previous = getattr(active, "value", None)
+    active.value = _ServiceFirst(service, previous if had_one else trans_real.translation(settings.LANGUAGE_CODE))
     try:
         yield
     finally:
-        _batch.depth -= 1
-        if not _batch.depth:
-            _forget_merged_catalog()
-
-
-def _forget_merged_catalog() -> None:
-    """
-    XBlock's ``{% trans %}`` merges the service's catalog into Django's catalog of the active language while
-    it renders, and a compiled node rendering a second time leaves that merged catalog installed: Django would
-    then translate the platform's own strings with ours. Drop it, so Django builds a clean one (about 0.6 ms).
-    """
-    language = translation.get_language()
-    if language and trans_real._translations.pop(language, None) is not None:
-        trans_real.activate(language)
+        if had_one:
+            active.value = previous
+        else:
+            del active.value

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from sessionroom_xblock import compat
 from sessionroom_xblock.sessions.rooms import RoomLinks
-from sessionroom_xblock.signing import callback_token
+from sessionroom_xblock.signing import calendar_token, callback_token
 
 
 def absolute(path: str, base_url: str = "") -> str:
@@ -23,6 +23,12 @@ def session_page_url(session, base_url: str = "", **query) -> str:
     """The direct page ``/sessionroom/session/<uuid>/``."""
     path = reverse("sessionroom:session-page", args=[session.pk])
     return absolute(path + (f"?{urlencode(query)}" if query else ""), base_url)
+
+
+def calendar_url(session, user_id: int) -> str:
+    """The participant's ``session.ics`` (for emails that cannot carry it as an attachment)."""
+    path = reverse("sessionroom:session-calendar", args=[session.pk])
+    return absolute(f"{path}?{urlencode({'token': calendar_token(session.pk, user_id)})}")
 
 
 def room_links(session, base_url: str = "") -> RoomLinks:

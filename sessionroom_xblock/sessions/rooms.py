@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -201,22 +202,37 @@ def join(
     analytics: Analytics,
     *,
     provider_name: str,
-    title: str,
-    links: RoomLinks,
-    participant: Participant,
+    **entry,
 ) -> tuple[JoinTicket, lifecycle.Snapshot]:
     """
     Enter the room: make sure the provider's room exists, hand out the join ticket, record attendance.
 
-    The provider is asked first; if it fails, the attendance is not written and the caller gets the
-    spec's "Video service unavailable. Try again." (a ``RoomError`` with status 503).
+    The provider is asked first, before anything is written: in the LMS every request is one transaction
+    (``ATOMIC_REQUESTS``), so a row written before a provider call would stay locked for as long as the
+    provider takes. If it fails, the attendance is not written and the caller gets the spec's
+    "Video service unavailable. Try again." (a ``RoomError`` with status 503).
     """
+    name = access.session.provider or resolve_provider_name(provider_name)
+    return _enter(access, now, policy, analytics, name, **entry)
+
+
+def _enter(
+    access: Access,
+    now: datetime,
+    policy: lifecycle.Policy,
+    analytics: Analytics,
+    name: str,
+    *,
+    title: str,
+    links: RoomLinks,
+    participant: Participant,
+) -> tuple[JoinTicket, lifecycle.Snapshot]:
+    """Join provider ``name``'s room (asked first), then record the provider, the presence and the start."""
     require_participant(access)
     before = snapshot(access, now, policy)
     if not before.can_join:
         raise _closed_error(before.state)
     session = access.session
-    name = session.provider or resolve_provider_name(provider_name)
     spec = room_spec(session, title, links)
     try:
         provider = get_provider(name)
@@ -248,18 +264,18 @@ def fall_back(
     The direct (p2p) connection could not be made in time: move the session to the media server named as
     the p2p provider's ``FALLBACK`` and join that room instead.
 
-    The switch is recorded on the session, so the other participant's fallback (and any later rejoin)
-    lands in the same room. Without a fallback the caller gets "Unable to connect." (409).
+    The switch is recorded on the session once the media server has made the room (never before: see
+    ``join``), so the other participant's fallback (and any later rejoin) lands in the same room. Without a
+    fallback the caller gets "Unable to connect." (409).
     """
     require_participant(access)
     session = access.session
     fallback = ((setting("PROVIDERS") or {}).get("p2p") or {}).get("FALLBACK", "")
     if not fallback or fallback == "p2p":
         raise errors.RoomError(409, "no_fallback", errors.CONNECTION_FAILED)
-    if session.provider in ("", "p2p"):
-        TutoringSession.objects.filter(pk=session.pk, provider=session.provider).update(provider=fallback)
-        session.refresh_from_db(fields=["provider"])
-    return join(access, now, policy, analytics, **join_args)
+    name = fallback if session.provider in ("", "p2p") else session.provider
+    join_args.pop("provider_name", None)
+    return _enter(access, now, policy, analytics, name, **join_args)
 
 
 def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
@@ -300,7 +316,9 @@ def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *
     Close an open session as completed, once: ``session_ended`` is published by whoever wins the update.
 
     Ending the provider's room is best effort: the session is closed on our side either way, and a
-    sweep ends rooms left running.
+    sweep ends rooms left running. It happens once the closing is committed (``on_commit``: at once
+    outside a transaction, after the request in the LMS's ``ATOMIC_REQUESTS``), so the session row is not
+    held locked while the provider answers.
     """
     closed = TutoringSession.objects.filter(pk=session.pk, status__in=TutoringSession.OPEN_STATUSES).update(
         status=TutoringSession.Status.COMPLETED, ended_at=now
@@ -311,11 +329,16 @@ def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *
     started = session.started_at or now
     analytics.publish("session_ended", session_id=str(session.pk), duration=int((now - started).total_seconds()))
     if end_provider_room and session.provider and session.provider_room_id:
-        try:
-            get_provider(session.provider).end_room(session.provider_room_id)
-        except ProviderError as exc:
-            log.warning("Could not end room of session %s: %s", session.pk, exc)
+        transaction.on_commit(partial(_end_room, session.pk, session.provider, session.provider_room_id), robust=True)
     return True
+
+
+def _end_room(session_id, provider_name: str, room_id: str) -> None:
+    """Ask the provider to end a room (ending one already ended changes nothing)."""
+    try:
+        get_provider(provider_name).end_room(room_id)
+    except ProviderError as exc:
+        log.warning("Could not end room of session %s: %s", session_id, exc)
 
 
 def report_failure(access: Access, now: datetime, analytics: Analytics, error_type: str) -> None:

@@ -1,25 +1,32 @@
-"""Django views: the direct session page, its JSON actions, and provider webhooks."""
+"""Django views: the direct session page, its JSON actions, and provider webhooks.
+
+The actions and webhooks opt out of the LMS's ``ATOMIC_REQUESTS``: their services open the short
+transactions they need themselves, and a request-long transaction would keep every row they write locked
+until the answer is sent (``sessions.rooms`` also never calls a provider while it holds a row).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sessionroom_xblock import compat, errors, jsontext
+from sessionroom_xblock import compat, errors, jsontext, signing
 from sessionroom_xblock.actions import dispatch
 from sessionroom_xblock.analytics import tracker_analytics
+from sessionroom_xblock.background import reminders
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import CallbackRejected, CallbackRequest, ProviderNotConfigured
 from sessionroom_xblock.screens import presenters, resources
 from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.sessions import rooms
-from sessionroom_xblock.sessions.links import room_links
+from sessionroom_xblock.sessions.links import room_links, session_page_url
 from sessionroom_xblock.web import callbacks
 from sessionroom_xblock.web.headers import security_headers
 
@@ -107,6 +114,7 @@ def _page(request, fragment, *, title, session_id, status=200):
     return HttpResponse(html, status=status)
 
 
+@transaction.non_atomic_requests
 @security_headers
 @require_POST
 def session_action(request, session_id, action):
@@ -131,6 +139,34 @@ def session_action(request, session_id, action):
     return JsonResponse(body, status=status)
 
 
+@security_headers
+@require_http_methods(["GET"])
+def session_calendar(request, session_id):
+    """
+    ``session.ics`` for the participant the link's token names: the reminder's calendar invitation when the
+    email went through edx-ace, which carries no attachment. The token is the credential (emails are opened
+    anywhere, signed in or not); it names one session and one participant.
+    """
+    claims = signing.calendar_claims(request.GET.get("token", ""))
+    session = TutoringSession.objects.select_related("learner", "tutor").filter(pk=session_id).first()
+    if claims is None or session is None or claims[0] != str(session.pk) or claims[1] not in session.participant_ids():
+        return HttpResponse(status=404)
+    user = session.learner if claims[1] == session.learner_id else session.tutor
+    cancelled = session.status == TutoringSession.Status.CANCELLED
+    ics = reminders.invitation(
+        session,
+        user.email,
+        compat.course_title(session.course_key),
+        session_page_url(session),
+        rooms.now_utc(),
+        method="CANCEL" if cancelled else "REQUEST",
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="session.ics"'
+    return response
+
+
+@transaction.non_atomic_requests
 @security_headers
 @csrf_exempt
 @require_http_methods(["GET", "POST"])

@@ -110,13 +110,18 @@ class WorkerHarness:
 
     # -- workers ----------------------------------------------------------------------------------------------
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen:
-        """A solo-pool worker named ``name`` (one process: SIGKILL kills the task it runs)."""
+    def start_worker(self, name: str, queue: str = "", **env: str) -> subprocess.Popen:
+        """
+        A solo-pool worker named ``name`` (one process: SIGKILL kills the task it runs), consuming the run's
+        queue, or ``queue`` (also its default queue: the LMS's and Studio's workers each have their own).
+        """
+        if queue:
+            env["SESSIONROOM_TEST_DEFAULT_QUEUE"] = queue
         log = open(self.var / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "devhost.celery", "worker", "--pool=solo",
-                "-n", f"{name}.{self.queue}@%h", "-Q", self.queue, "-l", "info",
+                "-n", f"{name}.{self.queue}@%h", "-Q", queue or self.queue, "-l", "info",
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
             ],
             cwd=REPO,

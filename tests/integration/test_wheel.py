@@ -23,7 +23,8 @@ def run(*args, **kwargs):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     work = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(REPO), cwd=work)
+    # What `make dist` runs: the sdist first, then the wheel built from the unpacked sdist.
+    run(sys.executable, "-m", "build", "--outdir", str(work / "dist"), str(REPO), cwd=work)
     wheels = list((work / "dist").glob("sessionroom_xblock-*.whl"))
     assert len(wheels) == 1
     venv.create(work / "venv", with_pip=True)
@@ -45,7 +46,44 @@ def report(tmp_path_factory):
         str(wheels[0]),
     )
     output = run(python, str(REPO / "tests" / "wheel_check.py"), cwd=work).stdout
-    return json.loads(output), work
+    # What the package alone pulls in (the dev host's xblock-sdk requires web-fragments on its own).
+    report = work / "resolution.json"
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--dry-run",
+        "--ignore-installed",
+        "--report",
+        str(report),
+        "-c",
+        constraints,
+        str(wheels[0]),
+    )
+    resolved = {
+        item["metadata"]["name"].lower(): item["metadata"]["version"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    artifacts = sorted(path.name for path in (work / "dist").iterdir())
+    return {**json.loads(output), "resolved": resolved, "artifacts": artifacts}, work
+
+
+def test_make_dist_builds_the_sdist_and_the_wheel_from_it(report):
+    data, work = report
+    assert data["artifacts"] == ["sessionroom_xblock-0.1.0-py3-none-any.whl", "sessionroom_xblock-0.1.0.tar.gz"]
+
+
+def test_the_package_leaves_web_fragments_to_xblock(report):
+    """
+    XBlock >= 6.2 ships web_fragments itself, so the package must not pull the web-fragments distribution
+    too (two distributions writing the same files); with older XBlock, XBlock requires it.
+    """
+    data, _ = report
+    resolved = data["resolved"]
+    xblock = tuple(int(part) for part in resolved["xblock"].split(".")[:2])
+    assert ("web-fragments" in resolved) == (xblock < (6, 2)), resolved
 
 
 def test_installed_package_carries_its_templates_and_translations(report):

@@ -84,9 +84,12 @@ def sweep_runs(workers, name: str) -> list[tuple[str, str]]:
     return SWEEP_RUN.findall(workers.log_of(name))
 
 
-def test_two_workers_run_one_sweep_chain_and_the_survivor_takes_over(workers):
+@pytest.mark.parametrize("own_queues", [False, True], ids=["one-queue", "lms-studio"])
+def test_one_sweep_chain_across_workers_and_takeover(workers, own_queues):
+    """Also as Tutor runs them: an LMS and a Studio worker, each on its own queue, one cache between them."""
     for name in ("a", "b"):
-        workers.start_worker(name, SESSIONROOM_TEST_SWEEP="1")
+        queue = f"{workers.queue}.{name}" if own_queues else ""
+        workers.start_worker(name, queue=queue, SESSIONROOM_TEST_SWEEP="1")
     workers.wait_ready("a", "b")
     workers.wait_for(lambda: sum(len(sweep_runs(workers, n)) for n in ("a", "b")) >= 2, 15, "no sweep chain ran")
     observed = 3

@@ -13,7 +13,8 @@ from devhost.settings import SESSIONROOM
 _REDIS = os.environ["SESSIONROOM_BROKER_URL"]
 _QUEUE = os.environ["SESSIONROOM_TEST_QUEUE"]
 
-CELERY_TASK_DEFAULT_QUEUE = _QUEUE
+# A worker may stand for Studio's next to the LMS's: its own default queue, the same cache (as in Tutor).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SESSIONROOM_TEST_DEFAULT_QUEUE", _QUEUE)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS, "KEY_PREFIX": _QUEUE}

@@ -1,9 +1,12 @@
 """Every admin changelist renders for a superuser, with search and filters; the session page shows its inlines."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
-from sessionroom_xblock.models import Attendance, Feedback, Recording, ReminderDelivery
+from sessionroom_xblock import tasks
+from sessionroom_xblock.models import Attendance, Feedback, Recording, ReminderDelivery, SweepRun, TutoringSession
 from tests.factories import make_user
 
 CHANGELISTS = {
@@ -61,3 +64,42 @@ def test_session_page_shows_attendance_feedback_and_recordings(admin_client, row
     html = response.content.decode()
     assert response.status_code == 200
     assert "Clear explanations" in html and "rec-1" in html and "Attendance" in html
+
+
+def page_messages(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
+def test_the_admin_says_when_no_sweep_ever_ran_and_how_many_reminders_are_overdue(admin_client, session):
+    TutoringSession.objects.filter(pk=session.pk).update(next_reminder_at=timezone.now() - timedelta(minutes=10))
+    shown = page_messages(admin_client.get("/admin/sessionroom_xblock/tutoringsession/"))
+    assert ("warning", "The reminders sweep has never run.") in shown
+    assert ("warning", "The closing sweep has never run.") in shown
+    assert ("warning", "1 reminder is overdue.") in shown
+
+
+def test_the_admin_shows_each_sweeps_last_run(admin_client, session):
+    TutoringSession.objects.filter(pk=session.pk).update(next_reminder_at=timezone.now() - timedelta(minutes=10))
+    for run in (tasks.run_reminders, tasks.run_closing, tasks.run_recording_poll):
+        run()
+    response = admin_client.get("/admin/sessionroom_xblock/sweeprun/")
+    shown = page_messages(response)
+    for name in ("reminders", "closing", "recordings"):
+        assert ("info", f"The {name} sweep last ran 0\xa0minutes ago.") in shown
+    assert ("info", "0 reminders are overdue.") in shown
+    runs = {run.name: run for run in response.context["cl"].result_list}
+    assert runs["reminders"].last_result["claimed"] == 1 and runs["reminders"].last_error == ""
+
+
+def test_a_failing_sweep_is_shown_with_its_error(admin_client, monkeypatch):
+    from sessionroom_xblock.background import closing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(closing, "close_sessions", broken)
+    with pytest.raises(RuntimeError):
+        tasks.run_closing()
+    shown = page_messages(admin_client.get("/admin/sessionroom_xblock/sweeprun/"))
+    assert ("warning", "The closing sweep has never run.") in shown
+    assert SweepRun.objects.get(name="closing").last_error == "RuntimeError: database went away"

@@ -5,11 +5,17 @@ Secrets are the video providers' own (the operator copies them in), so nothing i
 """
 
 from tutor import hooks
+from tutorsessionroom import __version__
 
 hooks.Filters.CONFIG_DEFAULTS.add_items(
     [
-        # What pip installs into the openedx image: a version pin, a wheel URL or a git URL.
-        ("SESSIONROOM_PIP_REQUIREMENT", "sessionroom-xblock"),
+        # What pip installs into the openedx image: a version pin (the default: the package released with
+        # this plugin), a wheel URL or a git URL (docs/install.md).
+        ("SESSIONROOM_PIP_REQUIREMENT", f"sessionroom-xblock=={__version__}"),
+        # Tutor runs Celery workers but no beat: the self-re-chaining sweep on the LMS and Studio workers
+        # sends reminders, closes sessions and syncs recordings (one chain across all workers, held by a
+        # lock in the shared Redis cache). Turn it off only when cron runs the sweeps instead.
+        ("SESSIONROOM_SWEEP_ENABLED", True),
         ("SESSIONROOM_DEFAULT_PROVIDER", "p2p"),
         ("SESSIONROOM_ICE_SERVERS", []),  # your STUN/TURN servers: [{"urls": "stun:stun.example.org:3478"}]
         ("SESSIONROOM_P2P_FALLBACK", ""),
@@ -62,6 +68,7 @@ SESSIONROOM = {
     "LMS_ROOT_URL": "{% if ENABLE_HTTPS %}https{% else %}http{% endif %}://{{ LMS_HOST }}",
     "API_SERVICE_USERS": {{ SESSIONROOM_API_SERVICE_USERS|tojson }},
     "API_SERVICE_GROUP": {{ SESSIONROOM_API_SERVICE_GROUP|tojson }},
+    "SWEEP_ENABLED": {% if SESSIONROOM_SWEEP_ENABLED %}True{% else %}False{% endif %},
 }
 """,
     )
