@@ -191,7 +191,8 @@ def join(
     """
     Enter the room: make sure the provider's room exists, hand out the join ticket, record attendance.
 
-    The provider is asked first; if it fails, the attendance is not written and the caller gets the
+    The provider is asked first; if it fails, the viewer has not joined, the failure is remembered (so
+    their state is Technical Issues, with its "Try again", until a join works) and the caller gets the
     spec's "Video service unavailable. Try again." (a ``RoomError`` with status 503).
     """
     require_participant(access)
@@ -207,6 +208,7 @@ def join(
         ticket = provider.join_ticket(room, spec, participant)
     except ProviderError as exc:
         error_type = exc.error_type if isinstance(exc, ProviderUnavailable) else "not_configured"
+        _record_failure(session, _viewer_id(access), now)
         analytics.publish("tech_issue", session_id=str(session.pk), error_type=error_type)
         raise errors.provider_unavailable(error_type) from exc
     if session.provider != name or session.provider_room_id != spec.room_id:
@@ -304,10 +306,12 @@ def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *
 def report_failure(access: Access, now: datetime, analytics: Analytics, error_type: str) -> None:
     """The browser could not connect (media, provider frame, network): remember it and tell analytics."""
     require_participant(access)
-    Attendance.objects.update_or_create(
-        session=access.session, user_id=_viewer_id(access), defaults={"last_failure_at": now}
-    )
+    _record_failure(access.session, _viewer_id(access), now)
     analytics.publish("tech_issue", session_id=str(access.session.pk), error_type=_bounded_token(error_type))
+
+
+def _record_failure(session: TutoringSession, user_id: int, now: datetime) -> None:
+    Attendance.objects.update_or_create(session=session, user_id=user_id, defaults={"last_failure_at": now})
 
 
 def submit_feedback(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics, payload: dict):
