@@ -116,3 +116,38 @@ def assert_accessible(page, name: str, context: str | None = ".sessionroom") -> 
     target.screenshot(path=str(screens / f"{name}.png"), **({} if context else {"full_page": True}))
     results = Axe().run(page, context=context)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def fast_polls(settings):
+    """Poll every 2 s (state) and beat every second, so live changes show within a test's patience."""
+    settings.SESSIONROOM = {**settings.SESSIONROOM, "HEARTBEAT_SECONDS": 1}
+
+
+@pytest.fixture
+def launch(browser):
+    """Another Chromium with the suite's flags changed: ``launch(drop=[...], add=[...])``."""
+    launched = []
+
+    def start(drop=(), add=()):
+        args = [arg for arg in CHROMIUM_ARGS if arg not in drop] + list(add)
+        launched.append(browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args))
+        return launched[-1]
+
+    yield start
+    for chromium in launched:
+        chromium.close()
+
+
+@pytest.fixture
+def denying_browser(launch):
+    """Fake devices but without the fake permission UI: headless Chromium refuses the prompt."""
+    return launch(drop=["--use-fake-ui-for-media-stream"])
+
+
+@pytest.fixture
+def cameraless_browser(launch):
+    """Fake microphones and speakers, no camera."""
+    return launch(
+        drop=["--use-fake-device-for-media-stream"], add=["--use-fake-device-for-media-stream=device-count=0"]
+    )

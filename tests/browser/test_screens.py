@@ -24,7 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from sessionroom_xblock.models import Attendance, Feedback, Recording
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, assert_accessible
+from tests.browser.conftest import DESKTOP, PHONE, assert_accessible
 from tests.factories import make_session
 
 pytest_plugins = ("tests.fakes_fixtures",)
@@ -48,12 +48,6 @@ def leave(page) -> None:
 
 
 @pytest.fixture
-def fast_polls(settings):
-    """Poll every 2 s (state) and beat every second, so live changes show within a test's patience."""
-    settings.SESSIONROOM = {**settings.SESSIONROOM, "HEARTBEAT_SECONDS": 1}
-
-
-@pytest.fixture
 def bbb_settings(settings, fake_bbb):
     """The fake BBB as a configured provider, with a 2 s frame timeout."""
     from tests.fakes_fixtures import bbb_config  # noqa: PLC0415
@@ -64,35 +58,6 @@ def bbb_settings(settings, fake_bbb):
         "FRAME_TIMEOUT_SECONDS": 2,
     }
     return fake_bbb
-
-
-@pytest.fixture
-def launch(browser):
-    """Another Chromium with the suite's flags changed: ``launch(drop=[...], add=[...])``."""
-    launched = []
-
-    def start(drop=(), add=()):
-        args = [arg for arg in CHROMIUM_ARGS if arg not in drop] + list(add)
-        launched.append(browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args))
-        return launched[-1]
-
-    yield start
-    for chromium in launched:
-        chromium.close()
-
-
-@pytest.fixture
-def denying_browser(launch):
-    """Fake devices but without the fake permission UI: headless Chromium refuses the prompt."""
-    return launch(drop=["--use-fake-ui-for-media-stream"])
-
-
-@pytest.fixture
-def cameraless_browser(launch):
-    """Fake microphones and speakers, no camera."""
-    return launch(
-        drop=["--use-fake-device-for-media-stream"], add=["--use-fake-device-for-media-stream=device-count=0"]
-    )
 
 
 # Device check ------------------------------------------------------------------------------------------
