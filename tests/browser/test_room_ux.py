@@ -193,6 +193,9 @@ def test_icon_controls_and_the_waiting_card(new_page, session, viewport, suffix)
     else:  # one compact bar that never covers the self-view
         bar = page.locator(".sr-controls").bounding_box()
         assert bar["height"] <= 64
+        for button in buttons:
+            place = button.bounding_box()
+            assert place["x"] >= 0 and place["x"] + place["width"] <= PHONE["width"]  # all on screen
         assert not boxes_overlap(bar, page.locator(".sr-self-tile").bounding_box())
     page.get_by_role("button", name="Mute microphone").click()
     mute = page.get_by_role("button", name="Unmute microphone")
