@@ -4,6 +4,7 @@ PYTHON := $(shell scripts/find-python)
 DEMO_VENV := .venv
 TEST_VENV := .venv-test
 BUILD_VENV := .venv-build
+PORT ?= 8000
 PIP_FLAGS := --disable-pip-version-check -q
 export DJANGO_SETTINGS_MODULE := devhost.settings
 
@@ -23,13 +24,14 @@ $(TEST_VENV)/.installed: setup.py requirements/constraints.txt requirements/djan
 	rm -rf build
 	touch $@
 
-demo: $(DEMO_VENV)/.installed ## install, seed a learner, a tutor and a session starting in 2 minutes, serve on :8000
+demo: $(DEMO_VENV)/.installed ## install, seed a learner, a tutor and a session starting in 2 minutes, serve on :8000 (PORT=8001 for another)
+	@$(DEMO_VENV)/bin/python scripts/check-port $(PORT)
 	$(DEMO_VENV)/bin/python -m django migrate --run-syncdb -v 0
-	$(DEMO_VENV)/bin/python -m django seed_demo
-	$(DEMO_VENV)/bin/python -m django runserver 127.0.0.1:8000
+	$(DEMO_VENV)/bin/python -m django seed_demo --base-url http://127.0.0.1:$(PORT)
+	$(DEMO_VENV)/bin/python -m django runserver 127.0.0.1:$(PORT)
 
-demo-media: $(DEMO_VENV)/.installed ## the demo with local fake BBB and plugNmeet servers: one session on each
-	scripts/demo-media $(DEMO_VENV)/bin/python
+demo-media: $(DEMO_VENV)/.installed ## the demo with local fake BBB and plugNmeet servers: one session on each (own database)
+	PORT=$(PORT) scripts/demo-media $(DEMO_VENV)/bin/python
 
 test: $(TEST_VENV)/.installed ## install everything and run every test: lint, SQLite, MariaDB, Celery worker, browsers
 	scripts/run-tests $(TEST_VENV)/bin/python

@@ -207,7 +207,8 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
                     return self._empty_view(viewer)
                 access = rooms.get_access(viewer, session.pk, write=False)
         except errors.RoomError as exc:
-            return presenters.render_message("message.html", {"message": exc.message}, i18n)
+            context = {"message": exc.message, "dashboard_url": self.room_settings().effective_dashboard_url}
+            return presenters.render_message("message.html", context, i18n)
         runtime_analytics(self).publish("page_view", session_id=str(access.session.pk), user_role=access.role)
         page = presenters.Page(
             access=access,

@@ -18,7 +18,7 @@ from web_fragments.fragment import Fragment
 from sessionroom_xblock import compat, errors
 from sessionroom_xblock.background import recordings
 from sessionroom_xblock.conf import DEFAULTS, setting
-from sessionroom_xblock.models import Recording, TutoringSession
+from sessionroom_xblock.models import Feedback, Recording, TutoringSession
 from sessionroom_xblock.safe_links import safe_link
 from sessionroom_xblock.screens import resources, schedule_form
 from sessionroom_xblock.screens.i18n import javascript_catalog
@@ -140,10 +140,26 @@ def state_payload(page: Page, gettext) -> dict:
         "status_label": gettext(STATUS_LABELS[snap.state]),
         "recording": recording_payload(session, participant_id(page.access)),
         "heartbeat_seconds": setting("HEARTBEAT_SECONDS"),
+        "held_minutes": held_minutes(session),
     }
     if snap.state == lifecycle.State.WAITING:
-        payload["waiting_for"] = gettext("Waiting for {name}").format(name=other.name)
+        payload["waiting_for"] = gettext("Waiting for {name}…").format(name=other.name)
     return payload
+
+
+def held_minutes(session: TutoringSession) -> int | None:
+    """How long the session really ran (for the post-session summary); None until it started and ended."""
+    if session.started_at is None or session.ended_at is None or session.ended_at < session.started_at:
+        return None
+    return int((session.ended_at - session.started_at).total_seconds() // 60)
+
+
+def given_feedback(access: Access) -> Feedback | None:
+    """The viewer's own rating, so a reopened post-session screen shows it (and lets them change it)."""
+    viewer_id = participant_id(access)
+    if viewer_id is None:
+        return None
+    return Feedback.objects.filter(session=access.session, author_id=viewer_id).first()
 
 
 def participant_id(access: Access) -> int | None:
@@ -177,14 +193,15 @@ def _noop(message: str) -> str:
     return message
 
 
+#: The header's status: the spec's state names, word for word.
 STATUS_LABELS = {
-    lifecycle.State.EARLY: _noop("Starts soon"),
-    lifecycle.State.JOINABLE: _noop("Ready to join"),
+    lifecycle.State.EARLY: _noop("Early"),
+    lifecycle.State.JOINABLE: _noop("Joinable"),
     lifecycle.State.WAITING: _noop("Waiting"),
-    lifecycle.State.IN_PROGRESS: _noop("In progress"),
-    lifecycle.State.ENDED: _noop("Session Ended"),
-    lifecycle.State.NO_SHOW: _noop("No show"),
-    lifecycle.State.TECHNICAL_ISSUES: _noop("Technical issues"),
+    lifecycle.State.IN_PROGRESS: _noop("In Progress"),
+    lifecycle.State.ENDED: _noop("Ended"),
+    lifecycle.State.NO_SHOW: _noop("No Show"),
+    lifecycle.State.TECHNICAL_ISSUES: _noop("Technical Issues"),
     lifecycle.State.CANCELLED: _noop("Cancelled"),
 }
 
@@ -203,6 +220,9 @@ def render_session(page: Page, i18n_service) -> Fragment:
         "course_title": compat.course_title(session.course_key),
         "start_local": _local(session.scheduled_start, tz),
         "end_local": _local(session.scheduled_end, tz),
+        "ends_another_day": _local_day(session.scheduled_start, tz) != _local_day(session.scheduled_end, tz),
+        "held_minutes": held_minutes(session),
+        "feedback": given_feedback(page.access) if SCREEN_OF_STATE[page.snapshot.state] == "post" else None,
         "time_zone": str(tz),
         "duration_minutes": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
         "screen": SCREEN_OF_STATE[page.snapshot.state],
@@ -271,6 +291,10 @@ def add_scripts(fragment: Fragment, paths) -> None:
 def _local(value: datetime, tz: ZoneInfo) -> dict:
     local = value.astimezone(tz)
     return {"iso": value.isoformat(), "date": local.strftime("%A, %d %B %Y"), "time": local.strftime("%H:%M")}
+
+
+def _local_day(value: datetime, tz: ZoneInfo):
+    return value.astimezone(tz).date()
 
 
 def _course_url(session: TutoringSession) -> str:

@@ -28,9 +28,9 @@ _ = errors.gettext_noop
 STATUS = TutoringSession.Status
 STATUS_LABELS = {
     STATUS.SCHEDULED: _("Scheduled"),
-    STATUS.IN_PROGRESS: _("In progress"),
+    STATUS.IN_PROGRESS: _("In Progress"),
     STATUS.COMPLETED: _("Completed"),
-    STATUS.NO_SHOW: _("No show"),
+    STATUS.NO_SHOW: _("No Show"),
     STATUS.CANCELLED: _("Cancelled"),
 }
 GROUPS = (
@@ -100,7 +100,7 @@ def render_sessions(scope: StaffScope, prefix: str) -> str:
     tz = zone(scope.time_zone)
     rows = {key: [] for key, _title, _empty in GROUPS}
     for session in course_sessions(scope):
-        rows[group_of(session, scope)].append(session_row(session, scope.now, tz, gettext))
+        rows[group_of(session, scope)].append(session_row(session, scope.now, tz, gettext, scope.policy))
     groups = [
         {"key": key, "title": gettext(title), "empty": gettext(empty), "rows": rows[key], "changeable": key != "past"}
         for key, title, empty in GROUPS
@@ -136,8 +136,16 @@ def group_of(session: TutoringSession, scope: StaffScope) -> str:
     return "upcoming"
 
 
-def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
-    """One row of the staff table: who, when (in ``tz``), status, attendance, no-shows and ratings."""
+DEFAULT_POLICY = lifecycle.Policy()
+
+
+def session_row(session: TutoringSession, now: datetime, tz, gettext, policy=DEFAULT_POLICY) -> dict:
+    """
+    One row of the staff table: who, when (in ``tz``), status, attendance, no-shows and ratings.
+
+    A session one person came to and the other missed past the no-show grace reads as No Show at once, as
+    it does for the participant, even before the closing sweep writes the status.
+    """
     people = {
         session.learner_id: compat.user_full_name(session.learner),
         session.tutor_id: compat.user_full_name(session.tutor),
@@ -152,6 +160,10 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
         for user_id, name in people.items()
     ]
     start, end = session.scheduled_start.astimezone(tz), session.scheduled_end.astimezone(tz)
+    joined = [item["joined"] for item in attendance]
+    status = session.status
+    if status in TutoringSession.OPEN_STATUSES and any(joined) and not all(joined):
+        status = STATUS.NO_SHOW if now >= session.scheduled_start + policy.no_show_after else status
     return {
         "id": str(session.pk),
         "learner": people[session.learner_id],
@@ -162,10 +174,10 @@ def session_row(session: TutoringSession, now: datetime, tz, gettext) -> dict:
         "end": end.strftime("%H:%M"),
         "start_iso": session.scheduled_start.isoformat(),
         "duration": int((session.scheduled_end - session.scheduled_start).total_seconds() // 60),
-        "status": gettext(STATUS_LABELS[session.status]),
-        "status_code": session.status,
+        "status": gettext(STATUS_LABELS[status]),
+        "status_code": status,
         "no_show": ", ".join(item["name"] for item in attendance if not item["joined"])
-        if session.status == STATUS.NO_SHOW
+        if status == STATUS.NO_SHOW
         else "",
         "attendance": attendance,
         "ratings": [{"name": people.get(item.author_id, ""), "rating": item.rating} for item in session.feedback.all()],

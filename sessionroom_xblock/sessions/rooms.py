@@ -209,7 +209,8 @@ def join(
 
     The provider is asked first, before anything is written: in the LMS every request is one transaction
     (``ATOMIC_REQUESTS``), so a row written before a provider call would stay locked for as long as the
-    provider takes. If it fails, the attendance is not written and the caller gets the spec's
+    provider takes. If it fails, the viewer has not joined, the failure is remembered (so their state is
+    Technical Issues, with its "Try again", until a join works) and the caller gets the spec's
     "Video service unavailable. Try again." (a ``RoomError`` with status 503).
     """
     name = access.session.provider or resolve_provider_name(provider_name)
@@ -240,6 +241,7 @@ def _enter(
         ticket = provider.join_ticket(room, spec, participant)
     except ProviderError as exc:
         error_type = exc.error_type if isinstance(exc, ProviderUnavailable) else "not_configured"
+        _record_failure(session, _viewer_id(access), now)
         analytics.publish("tech_issue", session_id=str(session.pk), error_type=error_type)
         raise errors.provider_unavailable(error_type) from exc
     if session.provider != name or session.provider_room_id != spec.room_id:
@@ -345,10 +347,12 @@ def report_failure(access: Access, now: datetime, analytics: Analytics, error_ty
     """The browser could not connect (media, provider frame, network): remember it and tell analytics."""
     require_participant(access)
     require_not_cancelled(access)
-    Attendance.objects.update_or_create(
-        session=access.session, user_id=_viewer_id(access), defaults={"last_failure_at": now}
-    )
+    _record_failure(access.session, _viewer_id(access), now)
     analytics.publish("tech_issue", session_id=str(access.session.pk), error_type=_bounded_token(error_type))
+
+
+def _record_failure(session: TutoringSession, user_id: int, now: datetime) -> None:
+    Attendance.objects.update_or_create(session=session, user_id=user_id, defaults={"last_failure_at": now})
 
 
 def submit_feedback(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics, payload: dict):

@@ -73,8 +73,9 @@ def session_page(request, session_id):
     try:
         access = rooms.get_access(viewer_of(request, _course_key_of(session_id)), session_id, write=False)
     except errors.RoomError as exc:
-        fragment = presenters.render_message("message.html", {"message": exc.message}, i18n)
-        return _page(request, fragment, status=exc.status, title=i18n.gettext("Session Room"), session_id=session_id)
+        context = {"message": exc.message, "dashboard_url": presenters.RoomSettings().effective_dashboard_url}
+        fragment = presenters.render_message("message.html", context, i18n)
+        return _page(request, fragment, status=exc.status, title=i18n.gettext(exc.message), session_id=session_id)
     tracker_analytics().publish("page_view", session_id=str(access.session.pk), user_role=access.role)
     page = presenters.Page(
         access=access,
@@ -85,7 +86,11 @@ def session_page(request, session_id):
         extra={"direct": True},
     )
     fragment = presenters.render_session(page, i18n)
-    return _page(request, fragment, title=compat.course_title(access.session.course_key), session_id=session_id)
+    _viewer, other = presenters.participants(access.session, access.role)
+    title = i18n.gettext("Tutoring session with {name}: {course}").format(
+        name=other.name, course=compat.course_title(access.session.course_key)
+    )
+    return _page(request, fragment, title=title, session_id=session_id)
 
 
 def _action_url(session_id, name):

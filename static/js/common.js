@@ -1,4 +1,4 @@
-/* Session Room: what every script of the block shares (translations, CSRF, JSON requests). ES2019. */
+/* Session Room: what every script of the block shares (translations with plurals, CSRF, JSON requests). ES2019. */
 (function () {
   "use strict";
 
@@ -6,6 +6,14 @@
     var catalog = window.SessionRoomI18N;
     if (catalog && catalog.gettext) { return catalog.gettext(text); }
     return window.gettext ? window.gettext(text) : text;
+  }
+
+  /* Plural forms: the catalog's when it has them, else English's one/other. Callers replace "{count}". */
+  function ngettext(one, other, count) {
+    var catalog = window.SessionRoomI18N;
+    if (catalog && catalog.ngettext) { return catalog.ngettext(one, other, count); }
+    if (window.ngettext) { return window.ngettext(one, other, count); }
+    return count === 1 ? one : other;
   }
 
   function csrfToken() {
@@ -43,5 +51,5 @@
     }
   }
 
-  window.SessionRoomCommon = { gettext: gettext, postJSON: postJSON, setText: setText };
+  window.SessionRoomCommon = { gettext: gettext, ngettext: ngettext, postJSON: postJSON, setText: setText };
 }());

@@ -16,6 +16,24 @@
     if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
   }
 
+  /* Which browser's steps to show for allowing camera and microphone (the prejoin's .sr-media-howto). */
+  function browserFamily() {
+    var agent = navigator.userAgent;
+    if (/Firefox\//.test(agent)) { return "firefox"; }
+    if (/Chrome\/|Chromium\/|Edg\//.test(agent)) { return "chromium"; }
+    if (/Safari\//.test(agent)) { return "safari"; }
+    return "other";
+  }
+
+  /* A preview toggle's pressed state, accessible name and short visible label (prejoin.html's data-*). */
+  function setToggle(button, pressed) {
+    button.setAttribute("aria-pressed", String(pressed));
+    button.setAttribute("aria-label", button.getAttribute(pressed ? "data-name-pressed" : "data-name-released"));
+    button.querySelector(".sr-control-label").textContent = button.getAttribute(pressed ? "data-short-pressed" : "data-short-released");
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
   /* Errors of getUserMedia the user can fix by allowing access; anything else means no usable device. */
   var DENIED = { NotAllowedError: true, SecurityError: true, PermissionDeniedError: true };
 
@@ -45,7 +63,11 @@
     // Without setSinkId (Safari) the page cannot pick an output: the system's speaker is used.
     if (speakerChoice && !("setSinkId" in HTMLMediaElement.prototype)) { speakerChoice.hidden = true; }
     var testMedia = this.$(".sr-test-media");
-    if (testMedia) { testMedia.addEventListener("click", function () { self.restart(); self.playTone(); }); }
+    if (testMedia) { testMedia.addEventListener("click", function () { self.runTest(); }); }
+    ["mute", "camera"].forEach(function (name) {
+      var button = self.$(".sr-preview-" + name);
+      if (button) { button.addEventListener("click", function () { self.toggleTrack(button); }); }
+    });
     var testSpeaker = this.$(".sr-test-speaker");
     if (testSpeaker) { testSpeaker.addEventListener("click", function () { self.playTone(); }); }
     // Browsers start an AudioContext suspended until the user interacts; the meter needs it running.
@@ -68,18 +90,20 @@
    * asks again, so polling never nags the browser. */
   DeviceCheck.prototype.start = function () {
     var self = this;
-    if (this.active) { return; }
+    if (this.active) { return this.started; }
     this.active = true;
     var generation = this.generation;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       this.setProblem("missing");
-      return;
+      this.started = Promise.resolve();
+      return this.started;
     }
     var constraints = this.constraints();
     function use(stream) {
       if (generation !== self.generation) { stopTracks(stream); return; }
       self.stream = stream;
       self.setProblem(stream.getVideoTracks().length ? "" : "no-camera");
+      self.applyToggles();
       self.$(".sr-preview").srcObject = stream;
       self.startMeter(stream);
       self.listDevices();
@@ -89,9 +113,70 @@
       self.setProblem(DENIED[error.name] ? "denied" : "missing");
       self.listDevices();
     }
-    navigator.mediaDevices.getUserMedia(constraints).then(use, function (error) {
-      if (DENIED[error.name]) { fail(error); return; }
-      navigator.mediaDevices.getUserMedia({ audio: constraints.audio }).then(use, fail);
+    this.started = navigator.mediaDevices.getUserMedia(constraints).then(use, function (error) {
+      if (DENIED[error.name]) { fail(error); return null; }
+      return navigator.mediaDevices.getUserMedia({ audio: constraints.audio }).then(use, fail);
+    });
+    return this.started;
+  };
+
+  /* The preview's own mute and camera toggles: the tracks keep running (the meter shows the microphone
+   * works); a muted track sends silence, a stopped camera black. */
+  DeviceCheck.prototype.toggleTrack = function (button) {
+    setToggle(button, button.getAttribute("aria-pressed") !== "true");
+    this.applyToggles();
+  };
+
+  DeviceCheck.prototype.applyToggles = function () {
+    var self = this;
+    if (!this.stream) { return; }
+    [["mute", "getAudioTracks"], ["camera", "getVideoTracks"]].forEach(function (pair) {
+      var button = self.$(".sr-preview-" + pair[0]);
+      var off = button && button.getAttribute("aria-pressed") === "true";
+      self.stream[pair[1]]().forEach(function (track) { track.enabled = !off; });
+    });
+  };
+
+  /*
+   * "Test Audio/Video": the whole check in order (camera preview, two seconds of the microphone meter,
+   * then the test tone) and what it found, line by line in a status region.
+   */
+  DeviceCheck.prototype.runTest = function () {
+    var self = this;
+    var t = this.t;
+    var report = this.$(".sr-test-report");
+    var peak = 0;
+    function show(lines) {
+      if (!report) { return; }
+      var list = document.createElement("ul");
+      lines.forEach(function (line) {
+        var item = document.createElement("li");
+        item.textContent = line;
+        list.appendChild(item);
+      });
+      report.textContent = "";
+      report.appendChild(list);
+    }
+    show([t("Testing camera and microphone…")]);
+    this.stop();
+    return this.start().then(function () {
+      self.onLevel = function (level) { peak = Math.max(peak, level); };
+      return wait(2000);
+    }).then(function () {
+      self.onLevel = null;
+      var stream = self.stream;
+      var lines = [];
+      var video = stream && stream.getVideoTracks().length;
+      var audio = stream && stream.getAudioTracks().length;
+      lines.push(video ? t("Camera: working.") : t("Camera: not available."));
+      if (!audio) {
+        lines.push(t("Microphone: not available."));
+      } else {
+        lines.push(peak > 0 ? t("Microphone: picking up sound.") : t("Microphone: no sound heard. Check that it is not muted."));
+      }
+      self.playTone();
+      lines.push(t("Speaker: a test sound is playing. If you did not hear it, check your speaker and volume."));
+      show(lines);
     });
   };
 
@@ -118,6 +203,12 @@
   DeviceCheck.prototype.setProblem = function (problem) {
     this.root.setAttribute("data-media", problem || "ok");
     this.$(".sr-media-error").hidden = !problem;
+    var family = browserFamily();
+    Array.prototype.forEach.call(this.root.querySelectorAll(".sr-media-howto"), function (howto) {
+      howto.hidden = problem !== "denied" || howto.getAttribute("data-browser") !== family;
+    });
+    var retry = this.$(".sr-media-retry");
+    if (retry) { retry.hidden = problem !== "denied" && problem !== "missing"; }
     this.$(".sr-media-denied").hidden = problem !== "denied";
     this.$(".sr-media-missing").hidden = problem !== "missing";
     this.$(".sr-media-no-camera").hidden = problem !== "no-camera";
@@ -151,7 +242,9 @@
         sum += value * value;
       }
       // RMS of speech sits around 0.05-0.3; scale so a normal voice fills most of the bar.
-      self.showLevel(Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300)));
+      var level = Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300));
+      self.showLevel(level);
+      if (self.onLevel) { self.onLevel(level); }
       self.frame = requestAnimationFrame(draw);
     }
     draw();
@@ -232,6 +325,13 @@
     var current = (track && track.getSettings().deviceId) || stored(select.getAttribute("data-key"));
     var t = this.t;
     select.textContent = "";
+    if (!devices.length) {
+      // No device of this kind: the picker says so instead of standing empty.
+      var none = document.createElement("option");
+      none.value = "";
+      none.textContent = select.getAttribute("data-none") || "";
+      select.appendChild(none);
+    }
     devices.forEach(function (device, index) {
       var option = document.createElement("option");
       option.value = device.deviceId;

@@ -41,9 +41,13 @@
     return !policy || !policy.allowsFeature || policy.allowsFeature(feature);
   }
 
+  /* A toggle's state, its accessible name (what a press does) and its short visible label (room.html). */
   function setToggle(button, pressed, pressedName, releasedName) {
     button.setAttribute("aria-pressed", String(pressed));
-    if (pressedName) { button.textContent = pressed ? pressedName : releasedName; }
+    if (!pressedName) { return; }
+    button.setAttribute("aria-label", pressed ? pressedName : releasedName);
+    var label = button.querySelector(".sr-control-label");
+    if (label) { label.textContent = button.getAttribute(pressed ? "data-short-pressed" : "data-short-released"); }
   }
 
   function Call(room, config) {
@@ -373,7 +377,7 @@
       if (self.stopped) { stream.getTracks().forEach(function (track) { track.stop(); }); return; }
       self.screen = stream.getVideoTracks()[0];
       self.screen.addEventListener("ended", function () { self.stopShare(); });
-      setToggle(button, true);
+      setToggle(button, true, self.t("Stop sharing screen"), self.t("Share screen"));
       self.sendVideo(self.screen);
     }, function () { return null; });  // the user closed the picker
   };
@@ -382,7 +386,7 @@
     if (!this.screen) { return; }
     this.screen.stop();
     this.screen = null;
-    setToggle(this.room.$(".sr-share"), false);
+    setToggle(this.room.$(".sr-share"), false, this.t("Stop sharing screen"), this.t("Share screen"));
     if (this.camera) { this.sendVideo(this.camera); } else { this.showSelf(null); }
   };
 

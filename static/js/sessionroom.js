@@ -17,11 +17,39 @@
     return (hours ? hours + ":" : "") + mm + ":" + String(secs).padStart(2, "0");
   }
 
+  /* "2026-11-29" of a moment in the viewer's time zone (the one the server rendered the times in). */
+  function dayIn(date, timeZone) {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(date);
+  }
+
+  function timeIn(date, timeZone) {
+    return new Intl.DateTimeFormat("en-GB", { timeZone: timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(date);
+  }
+
+  /*
+   * The Early countdown as people say it: "Join opens in 12 min" within the hour, "Starts at 14:30" later
+   * that day, "Starts in 2 days" (calendar days in the viewer's zone) beyond.
+   */
+  function countdownText(secondsToJoin, start, now, timeZone, t, ngettext) {
+    var seconds = Math.max(0, Math.ceil(secondsToJoin));
+    if (seconds < 60) {
+      return ngettext("Join opens in {count} second", "Join opens in {count} seconds", seconds).replace("{count}", String(seconds));
+    }
+    if (seconds <= 3600) {
+      var minutes = Math.ceil(seconds / 60);
+      return ngettext("Join opens in {count} min", "Join opens in {count} min", minutes).replace("{count}", String(minutes));
+    }
+    var days = Math.round((Date.parse(dayIn(start, timeZone)) - Date.parse(dayIn(now, timeZone))) / 86400000);
+    if (days < 1) { return t("Starts at {time}").replace("{time}", timeIn(start, timeZone)); }
+    return ngettext("Starts in {count} day", "Starts in {count} days", days).replace("{count}", String(days));
+  }
+
   function SessionRoom(element, args) {
     this.root = element.classList.contains("sessionroom") ? element : element.querySelector(".sessionroom");
     this.urls = args.urls || {};
     this.state = args.state || {};
     this.t = common.gettext;
+    this.ngettext = common.ngettext;
     this.sessionId = this.state.session;
     this.timers = [];
     this.receivedAt = Date.now();
@@ -34,6 +62,7 @@
     this.frameTimeout = Number(this.root.getAttribute("data-frame-timeout")) || 15;
     this.params = new URLSearchParams(window.location.search);
     this.isDirect = this.root.hasAttribute("data-direct");
+    this.timeZone = this.root.getAttribute("data-time-zone") || undefined;
     var parts = window.SessionRoomParts || {};
     this.devices = parts.DeviceCheck ? new parts.DeviceCheck(this.root, this.t, this.announce.bind(this)) : null;
   }
@@ -150,7 +179,16 @@
     var retry = this.$(".sr-retry");
     if (retry) { retry.addEventListener("click", function () { self.join(); }); }
     var leave = this.$(".sr-leave");
-    if (leave) { leave.addEventListener("click", function () { self.leave(); }); }
+    if (leave) { leave.addEventListener("click", function () { self.askToLeave(); }); }
+    var confirm = this.$(".sr-confirm-leave");
+    if (confirm) {
+      confirm.addEventListener("close", function () {
+        if (confirm.returnValue === "end") { self.leave(); } else if (leave) { leave.focus(); }
+      });
+    }
+    var mediaRetry = this.$(".sr-media-retry");
+    if (mediaRetry && this.devices) { mediaRetry.addEventListener("click", function () { self.devices.restart(); }); }
+    this.root.addEventListener("sessionroom:peer-media", function (event) { self.peerMedia(event.detail || {}); });
     var form = this.$(".sr-feedback");
     if (form) { form.addEventListener("submit", function (event) { event.preventDefault(); self.submitFeedback(form); }); }
   };
@@ -158,7 +196,8 @@
   SessionRoom.prototype.schedulePoll = function () {
     var self = this;
     clearTimeout(this.pollTimer);
-    var seconds = (this.state.heartbeat_seconds || 15) * (this.inRoom ? 1 : 2);
+    // Every heartbeat, in the room or not: an open page follows the session's state within one beat.
+    var seconds = this.state.heartbeat_seconds || 15;
     this.pollTimer = setTimeout(function () {
       self.call(self.inRoom ? "heartbeat" : "state").then(function (result) {
         if (result.ok) { self.render(result.data); }
@@ -200,7 +239,10 @@
     for (var i = 0; i < screens.length; i += 1) {
       screens[i].hidden = screens[i].getAttribute("data-screen-name") !== screen;
     }
-    if (screen !== previousScreen) { this.screenChanged(); }
+    if (screen !== previousScreen) {
+      if (previousScreen) { this.showError(""); }
+      this.screenChanged();
+    }
     this.syncDevices(screen, state);
     var label = this.$(".sr-status-label");
     if (label) { label.textContent = state.status_label; }
@@ -212,8 +254,18 @@
     }
     var retryBox = this.$(".sr-retry-box");
     if (retryBox) { retryBox.hidden = !troubled; }
+    if (!troubled) { this.failure = null; }
+    this.renderFailure();
     var leftEarly = screen === "post" && state.screen !== "post";
-    this.$(".sr-ended-title").hidden = leftEarly;
+    var noShow = state.state === "no_show";
+    this.$(".sr-ended-title").hidden = leftEarly || noShow;
+    this.$(".sr-noshow-title").hidden = leftEarly || !noShow;
+    var noShowActions = this.$(".sr-noshow-actions");
+    if (noShowActions) { noShowActions.hidden = !noShow; }
+    var feedback = this.$(".sr-feedback");
+    // Nothing to rate when the session did not happen.
+    if (feedback) { feedback.hidden = noShow || state.state === "cancelled"; }
+    this.renderSummary(state);
     this.$(".sr-left-title").hidden = !leftEarly;
     this.$(".sr-rejoin").hidden = !leftEarly;
     var newTab = this.$(".sr-newtab-link");
@@ -234,6 +286,54 @@
     }
     if (!previous || previous.state !== state.state) { this.announce(state.waiting_for || state.status_label); }
     this.tick();
+  };
+
+  /* Technical Issues says what failed: the provider ("Video service unavailable. Try again." with "Try
+   * again") or the connection ("Unable to connect." with "Retry"). */
+  SessionRoom.prototype.renderFailure = function () {
+    var message = this.$(".sr-retry-message");
+    var retry = this.$(".sr-retry");
+    if (!message || !retry) { return; }
+    var provider = Boolean(this.failure && this.failure.provider);
+    message.textContent = (this.failure && this.failure.message) || this.t("Unable to connect.");
+    retry.textContent = retry.getAttribute(provider ? "data-label-provider" : "data-label-connection");
+  };
+
+  /* How long the session ran, once it has ended (the summary's other facts come with the page). */
+  SessionRoom.prototype.renderSummary = function (state) {
+    var length = this.$(".sr-summary-length");
+    var term = this.$(".sr-summary-length-term");
+    if (!length || !term) { return; }
+    var minutes = state.held_minutes;
+    var known = typeof minutes === "number" && state.state !== "no_show";
+    length.hidden = !known;
+    term.hidden = !known;
+    if (known) { length.textContent = this.ngettext("{count} minute", "{count} minutes", minutes).replace("{count}", String(minutes)); }
+  };
+
+  /* The tutor's Leave ends the session for both, so it asks first; the learner's leaves at once. */
+  SessionRoom.prototype.askToLeave = function () {
+    var dialog = this.$(".sr-confirm-leave");
+    if (this.state.role !== "tutor" || !dialog || typeof dialog.showModal !== "function") {
+      this.leave();
+      return;
+    }
+    dialog.returnValue = "";
+    dialog.showModal();
+  };
+
+  /* The other person muted or turned the camera off (data channel, p2p.js): the tile shows it by CSS on the
+   * attributes p2p.js sets; here it is also said to screen-reader users. */
+  SessionRoom.prototype.peerMedia = function (detail) {
+    var name = (this.state.other || {}).name || "";
+    var previous = this.peer || { audio: true, video: true };
+    this.peer = { audio: detail.audio !== false, video: detail.video !== false };
+    if (previous.audio !== this.peer.audio) {
+      this.announce((this.peer.audio ? this.t("{name} turned their microphone on") : this.t("{name} muted their microphone")).replace("{name}", name));
+    }
+    if (previous.video !== this.peer.video) {
+      this.announce((this.peer.video ? this.t("{name} turned their camera on") : this.t("{name} turned their camera off")).replace("{name}", name));
+    }
   };
 
   SessionRoom.prototype.isSmallScreen = function () { return window.matchMedia(SMALL_SCREEN).matches; };
@@ -309,7 +409,9 @@
     var value = this.$(".sr-countdown-value");
     if (value && this.state.state === "early") {
       var remaining = this.state.seconds_until_joinable - passed;
-      common.setText(value, formatClock(remaining));
+      var toStart = (Date.parse(this.state.scheduled_start) - Date.parse(this.state.join_opens_at)) / 1000;
+      var now = new Date();
+      common.setText(value, countdownText(remaining, new Date(now.getTime() + (remaining + toStart) * 1000), now, this.timeZone, this.t, this.ngettext));
       if (remaining <= 0) { this.refresh(); }
     }
     var elapsed = this.$(".sr-elapsed");
@@ -320,12 +422,12 @@
 
   SessionRoom.prototype.refresh = function () {
     var self = this;
-    if (this.refreshing) { return; }
-    this.refreshing = true;
-    this.call("state").then(function (result) {
-      self.refreshing = false;
+    if (this.refreshing) { return this.refreshing; }
+    this.refreshing = this.call("state").then(function (result) {
+      self.refreshing = null;
       if (result.ok) { self.render(result.data); }
-    }, function () { self.refreshing = false; });
+    }, function () { self.refreshing = null; });
+    return this.refreshing;
   };
 
   SessionRoom.prototype.join = function () {
@@ -337,8 +439,13 @@
     return this.call("join").then(function (result) {
       busy(false);
       if (!result.ok) {
-        self.showError(result.data.message || self.t("Unable to connect."));
-        self.render(self.state);
+        // The page may be out of date (the session ended, the provider is down): show the real state, and
+        // the reason where that state has no place for it.
+        var message = result.data.message || self.t("Unable to connect.");
+        self.failure = { message: message, provider: result.status === 503 };
+        self.refresh().then(function () {
+          if (self.state.state !== "technical_issues") { self.showError(message); }
+        });
         return;
       }
       self.inRoom = true;
@@ -445,6 +552,7 @@
     }
     return this.call("feedback", body).then(function (answer) {
       submit.disabled = false;
+      if (answer.ok) { submit.textContent = self.t("Update rating"); }
       show(answer.data.message || (answer.ok ? "" : self.t("Unable to connect.")), !answer.ok);
     }, function () {
       submit.disabled = false;

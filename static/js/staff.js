@@ -197,7 +197,7 @@
     link.setAttribute("aria-expanded", "true");
     link.setAttribute("aria-controls", form.id);
     adoptBrowserZone(form.elements.time_zone);
-    form.querySelector("h4").focus();
+    form.querySelector("h3[tabindex]").focus();
   });
 
   document.addEventListener("submit", function (event) {

@@ -174,6 +174,27 @@ def lms_browser(lms_host):
 
 
 @pytest.fixture
+def fast_polls(settings):
+    """Poll every 2 s (state) and beat every second, so live changes show within a test's patience."""
+    settings.SESSIONROOM = {**settings.SESSIONROOM, "HEARTBEAT_SECONDS": 1}
+
+
+@pytest.fixture
+def launch(browser):
+    """Another Chromium with the suite's flags changed: ``launch(drop=[...], add=[...])``."""
+    launched = []
+
+    def start(drop=(), add=()):
+        args = [arg for arg in CHROMIUM_ARGS if arg not in drop] + list(add)
+        launched.append(browser.browser_type.launch(executable_path=CHROMIUM, headless=True, args=args))
+        return launched[-1]
+
+    yield start
+    for chromium in launched:
+        chromium.close()
+
+
+@pytest.fixture
 def lms_settings(settings, lms_host):
     """The per-run parts of the LMS's settings: the MFE's origin, and links that leave the browser."""
     settings.LEARNING_MICROFRONTEND_URL = lms_host.mfe
@@ -224,3 +245,17 @@ def assert_accessible_in_unit(page, name: str) -> None:
     page.screenshot(path=str(screens / f"{name}.png"), full_page=True)
     results = Axe().run(unit_frame(page), context=".sessionroom")
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.fixture
+def denying_browser(launch):
+    """Fake devices but without the fake permission UI: headless Chromium refuses the prompt."""
+    return launch(drop=["--use-fake-ui-for-media-stream"])
+
+
+@pytest.fixture
+def cameraless_browser(launch):
+    """Fake microphones and speakers, no camera."""
+    return launch(
+        drop=["--use-fake-device-for-media-stream"], add=["--use-fake-device-for-media-stream=device-count=0"]
+    )

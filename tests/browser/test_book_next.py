@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sessionroom_xblock.models import TutoringSession
 from tests.browser.conftest import PHONE, assert_accessible
@@ -21,6 +22,8 @@ def test_the_tutor_books_the_next_session_from_the_post_session_screen(new_page,
     page = new_page(viewport=PHONE)
     page.goto(f"/scenario/sessionroom.0/?student=tutor&session={done.pk}")
     page.get_by_role("button", name="Book Next Session").click(timeout=5_000)
+    # The form's heading (an h3 under the screen's h2 "Session Ended") takes the focus.
+    expect(page.get_by_role("heading", name="Next session with Ana García", level=3)).to_be_focused()
     form = page.locator(".sr-book-next-form")
     form.get_by_label("Time zone").select_option("Asia/Tokyo")
     form.get_by_label("Date").fill((timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d"))

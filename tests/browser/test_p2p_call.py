@@ -72,6 +72,7 @@ def test_call_connects_chats_and_ends_for_both(new_page, session):
     assert_accessible(tutor, "room-direct-desktop", context=None)
 
     tutor.get_by_role("button", name="Leave session").click()
+    tutor.get_by_role("dialog").get_by_role("button", name="End session").click()
     for page in (tutor, learner):
         page.get_by_role("heading", name="Session Ended").wait_for()
     session.refresh_from_db()
@@ -120,7 +121,9 @@ def test_controls_toggle_with_accessible_names(new_page, session):
     assert learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
     frames = tutor.evaluate(REMOTE_FRAMES)
     tutor.wait_for_function(f"() => ({REMOTE_FRAMES})() > {frames}")
-    share.click()
+    stop = learner.get_by_role("button", name="Stop sharing screen")  # the toggle says what it does now
+    assert stop.locator(".sr-control-label").text_content() == "Stop sharing"
+    stop.click()
     assert share.get_attribute("aria-pressed") == "false"
     assert not learner.evaluate(SELF_VIEW_LABEL).startswith("screen")
 
@@ -167,6 +170,7 @@ def test_notes_and_links_are_shared(new_page, session):
 
     # The notes stay readable after the session, on the post-session screen.
     tutor.get_by_role("button", name="Leave session").click()
+    tutor.get_by_role("dialog").get_by_role("button", name="End session").click()
     learner.locator(".sr-post-notes").get_by_text("Bring a calculator (due Friday)").wait_for(timeout=15_000)
     assert learner.get_by_role("heading", name="Session notes").is_visible()
 

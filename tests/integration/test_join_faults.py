@@ -55,7 +55,9 @@ FAULTS = {
 def assert_intact(session):
     session.refresh_from_db()
     assert session.status == TutoringSession.Status.SCHEDULED and session.provider_room_id == ""
-    assert not Attendance.objects.filter(session=session).exists()
+    # Nobody joined; the failure is remembered, so the viewer's state is Technical Issues until a join works.
+    assert not Attendance.objects.filter(session=session, joined_at__isnull=False).exists()
+    assert Attendance.objects.filter(session=session, last_failure_at__isnull=False).exists()
 
 
 @pytest.mark.django_db
@@ -82,6 +84,9 @@ def test_unconfigured_provider_is_unavailable_for_learners(learner, tutor):
     status, body = call_handler(make_block("learner"), "join", {"session": str(session.pk)})
     assert (status, body["message"], body["error_type"]) == (503, UNAVAILABLE, "not_configured")
     assert_intact(session)
+    # The page the learner has open follows: Technical Issues (with "Try again"), not "Joinable".
+    status, state = call_handler(make_block("learner"), "state", {"session": str(session.pk)})
+    assert (status, state["state"], state["status_label"]) == (200, "technical_issues", "Technical Issues")
 
 
 @pytest.mark.django_db

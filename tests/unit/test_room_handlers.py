@@ -22,7 +22,7 @@ def test_learner_joins_first_and_waits_then_the_tutor_starts_the_session(session
     block, status, body = act("learner", "join", session)
     assert status == 200
     assert body["ticket"]["kind"] == "p2p" and body["ticket"]["config"]["polite"] is True
-    assert body["state"]["state"] == "waiting" and body["state"]["waiting_for"] == "Waiting for Tomás Okafor"
+    assert body["state"]["state"] == "waiting" and body["state"]["waiting_for"] == "Waiting for Tomás Okafor…"
     joined = events(block, "session_joined")
     assert joined[0]["session_id"] == str(session.pk) and 0 < joined[0]["time_before_start"] <= 300
 

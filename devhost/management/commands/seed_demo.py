@@ -1,4 +1,9 @@
-"""Seed the demo: a course, a learner, a tutor, course staff and a session starting in two minutes."""
+"""Seed the demo: a course, a learner, a tutor, course staff and a session starting in two minutes.
+
+Running it again replaces the demo's open session for the same provider (the one an earlier run left), so
+bookings never pile up on top of each other and the staff view shows one live or upcoming demo session per
+provider; finished ones stay under Past.
+"""
 
 from datetime import timedelta
 
@@ -44,8 +49,18 @@ class Command(BaseCommand):
             )
             users[username] = user
         start = timezone.now().replace(microsecond=0) + timedelta(minutes=options["minutes"])
+        course_key = CourseKey.from_string(setting("WORKBENCH_COURSE_KEY"))
+        replaced, _ = TutoringSession.objects.filter(
+            course_key=course_key,
+            learner=users["learner"],
+            tutor=users["tutor"],
+            provider=options["provider"],
+            status__in=TutoringSession.OPEN_STATUSES,
+        ).delete()
+        if replaced:
+            self.stdout.write("Replaced the session an earlier run of the demo left open.")
         session = TutoringSession.objects.create(
-            course_key=CourseKey.from_string(setting("WORKBENCH_COURSE_KEY")),
+            course_key=course_key,
             learner=users["learner"],
             tutor=users["tutor"],
             scheduled_start=start,
@@ -56,7 +71,10 @@ class Command(BaseCommand):
         base = options["base_url"].rstrip("/")
         scenario = f"{base}/scenario/sessionroom.0/?session={session.pk}"
         self.stdout.write(f"Session {session.pk} starts at {start:%H:%M} UTC ({options['minutes']} minutes from now).")
+        self.stdout.write("Open the learner and the tutor in two windows (?student= picks who you are):")
         self.stdout.write(f"Learner (Ana García):  {scenario}&student=learner")
         self.stdout.write(f"Tutor (Tomás Okafor):  {scenario}&student=tutor")
+        self.stdout.write("The same session on its own page, as the reminder emails link to it:")
         self.stdout.write(f"Direct page, learner:  {base}/sessionroom/session/{session.pk}/?student=learner")
+        self.stdout.write("Scheduling and every session of the course, as course staff see them:")
         self.stdout.write(f"Course staff view:     {base}/scenario/sessionroom.0/?student=staff")
