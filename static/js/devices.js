@@ -261,8 +261,11 @@
     var bar = document.createElement("span");
     meter.setAttribute("part", "level");
     bar.setAttribute("part", "bar");
-    ["role", "aria-label", "aria-valuemin", "aria-valuemax", "aria-valuenow"].forEach(function (name) {
-      meter.setAttribute(name, host.getAttribute(name));
+    // An id reference cannot cross into a shadow root: the visible label's text becomes the inner name.
+    var label = host.getAttribute("aria-labelledby") && document.getElementById(host.getAttribute("aria-labelledby"));
+    if (label) { host.setAttribute("aria-label", label.textContent.trim()); }
+    ["role", "aria-label", "aria-labelledby", "aria-valuemin", "aria-valuemax", "aria-valuenow"].forEach(function (name) {
+      if (host.hasAttribute(name) && name !== "aria-labelledby") { meter.setAttribute(name, host.getAttribute(name)); }
       host.removeAttribute(name);
     });
     meter.appendChild(bar);

@@ -35,7 +35,7 @@ def test_javascript_links_from_olx_render_no_such_href_and_clicking_runs_nothing
 ):
     page = new_page()
     page.goto(f"{olx_scenario}?student=learner&session={session.pk}")
-    reschedule = page.locator(".sessionroom .sr-reschedule")
+    reschedule = page.locator(".sessionroom .sr-prejoin .sr-reschedule")
     expect(reschedule).to_be_visible()
     reschedule.click()
     assert not pwned(page), "the author's javascript: link ran"

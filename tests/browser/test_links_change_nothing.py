@@ -47,6 +47,7 @@ def test_opening_the_logout_link_leaves_nothing_and_ends_nothing(new_page, bbb_s
 
     # The room's own Leave still ends the session.
     page.get_by_role("button", name="Leave session").click()
+    page.get_by_role("dialog").get_by_role("button", name="End session").click()
     expect(page.locator(".sr-post")).to_be_visible()
     bbb_session.refresh_from_db()
     assert bbb_session.status == TutoringSession.Status.COMPLETED
