@@ -19,7 +19,7 @@ from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import ProviderError
 from sessionroom_xblock.providers.registry import get_provider
-from sessionroom_xblock.sessions import lifecycle, rooms
+from sessionroom_xblock.sessions import lifecycle, presence, rooms
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,21 @@ class CloseResult:
 
 
 def close_sessions(now: datetime, analytics: Analytics, *, batch_size: int | None = None) -> CloseResult:
-    """Close every open session whose window passed at ``now``; end provider rooms left running."""
-    policy = rooms.policy_from_settings()
+    """
+    Close every open session whose window passed at ``now``; end provider rooms left running.
+
+    Each session closes by its own block's numbers (stored on the session); as an author may set no-show
+    grace to 0, every open session that has started is a candidate.
+    """
     batch_size = batch_size or setting("CLOSE_BATCH_SIZE")
     result = CloseResult()
     candidates = list(
-        TutoringSession.objects.filter(
-            status__in=TutoringSession.OPEN_STATUSES, scheduled_start__lte=now - policy.no_show_after
-        )
+        TutoringSession.objects.filter(status__in=TutoringSession.OPEN_STATUSES, scheduled_start__lte=now)
         .order_by("scheduled_start")
         .prefetch_related("attendances")[:batch_size]
     )
     for session in candidates:
-        outcome = closing_outcome(session, now, policy)
+        outcome = closing_outcome(session, now, rooms.session_policy(session))
         if outcome == TutoringSession.Status.NO_SHOW and _mark_no_show(session, now, analytics):
             result.no_show += 1
         elif outcome == TutoringSession.Status.COMPLETED and rooms.end_session(session, now, analytics):
@@ -60,7 +62,8 @@ def close_sessions(now: datetime, analytics: Analytics, *, batch_size: int | Non
 
 def closing_outcome(session: TutoringSession, now: datetime, policy: lifecycle.Policy) -> str | None:
     """The status an open session should now have (no_show, completed), or None while it is still open."""
-    by_user = {row.user_id: rooms._facts(row) for row in session.attendances.all()}
+    seen = presence.recall(session.pk, session.participant_ids())
+    by_user = {row.user_id: rooms.facts_of(row, seen.get(row.user_id)) for row in session.attendances.all()}
     learner = by_user.get(session.learner_id, lifecycle.NOBODY)
     tutor = by_user.get(session.tutor_id, lifecycle.NOBODY)
     facts = rooms.session_facts(session)

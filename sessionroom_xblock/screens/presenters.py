@@ -132,6 +132,7 @@ def state_payload(page: Page, gettext) -> dict:
         "status_label": gettext(STATUS_LABELS[snap.state]),
         "recording": recording_payload(session, participant_id(page.access)),
         "heartbeat_seconds": setting("HEARTBEAT_SECONDS"),
+        "heartbeat_connected_seconds": setting("HEARTBEAT_CONNECTED_SECONDS"),
     }
     if snap.state == lifecycle.State.WAITING:
         payload["waiting_for"] = gettext("Waiting for {name}").format(name=other.name)

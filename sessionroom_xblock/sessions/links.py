@@ -25,6 +25,11 @@ def session_page_url(session, base_url: str = "", **query) -> str:
     return absolute(path + (f"?{urlencode(query)}" if query else ""), base_url)
 
 
+def session_action_url(session_id, action: str) -> str:
+    """The plugin's light JSON endpoint for one room action of a session (no course or block loaded)."""
+    return reverse("sessionroom:session-action", args=[session_id, action])
+
+
 def room_links(session, base_url: str = "") -> RoomLinks:
     """Where a provider sends people after the room and where it calls us back, with a per-session token."""
     token = {"token": callback_token(session.pk)}
