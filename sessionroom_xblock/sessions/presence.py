@@ -71,6 +71,15 @@ def flush_due(row_last_seen: datetime | None, now: datetime) -> bool:
     return row_last_seen is None or (now - row_last_seen).total_seconds() >= setting("PRESENCE_FLUSH_SECONDS")
 
 
+def heartbeat_floor() -> int:
+    """
+    Seconds that must pass between two heartbeats of a participant: ``HEARTBEAT_MIN_SECONDS``, but never
+    more than half the cadence the site asks the browsers for (a dev host beating every second is not a flood).
+    """
+    return min(setting("HEARTBEAT_MIN_SECONDS"), setting("HEARTBEAT_SECONDS") // 2)
+
+
 def heartbeat_allowed(session_id, user_id) -> bool:
-    """At most one heartbeat per ``HEARTBEAT_MIN_SECONDS`` per participant (issue 10: heartbeat floods)."""
-    return cache.add(f"sessionroom:beat:{session_id}:{user_id}", 1, timeout=setting("HEARTBEAT_MIN_SECONDS"))
+    """At most one heartbeat per ``heartbeat_floor()`` seconds per participant (issue 10: heartbeat floods)."""
+    floor = heartbeat_floor()
+    return floor <= 0 or cache.add(f"sessionroom:beat:{session_id}:{user_id}", 1, timeout=floor)

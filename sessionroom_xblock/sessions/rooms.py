@@ -337,7 +337,7 @@ def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics
             429,
             "rate_limited",
             errors.gettext_noop("Too many requests. Wait a moment."),
-            retry_after=setting("HEARTBEAT_MIN_SECONDS"),
+            retry_after=presence.heartbeat_floor(),
         )
     other = session.other_participant_id(me)
     rows = {row.user_id: row for row in Attendance.objects.filter(session=session)}
