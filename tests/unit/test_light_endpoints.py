@@ -232,3 +232,17 @@ def test_staff_scheduling_through_the_block_stores_its_policy(staff, learner, tu
     assert status == 200, body
     session = TutoringSession.objects.get(pk=body["session"])
     assert (session.join_window_minutes, session.no_show_minutes, session.end_grace_minutes) == (0, 7, 0)
+
+
+def test_the_closing_sweep_pages_past_sessions_that_stay_open(learner, tutor):
+    now = timezone.now()
+    start = now - timedelta(minutes=20)
+    for offset in range(3):  # in progress, both in the room: they stay open
+        live = make_session(learner, tutor, start=start - timedelta(minutes=offset), status="in_progress")
+        for user in (learner, tutor):
+            Attendance.objects.create(session=live, user=user, joined_at=start, last_seen=start)
+            rooms.presence.remember(live.pk, user.pk, now)
+    missed = make_session(learner, tutor, start=start + timedelta(minutes=1))
+    Attendance.objects.create(session=missed, user=learner, joined_at=start, last_seen=start)
+    result = close_sessions(now, Analytics(lambda name, data: None), batch_size=2)
+    assert result.no_show == 1 and TutoringSession.objects.get(pk=missed.pk).status == "no_show"
