@@ -267,6 +267,7 @@ def cpu_seconds(pid: int) -> float:
 @dataclass
 class Results:
     latencies: list[float] = field(default_factory=list)
+    late: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -336,25 +337,37 @@ def call(participant: Participant, action: str, results: Results) -> None:
 
 
 def drive(participants: list[tuple[Participant, str, float]], duration: float, concurrency: int) -> Results:
-    """Fire every (participant, action, period) on its period, from a random phase, for ``duration`` seconds."""
+    """
+    Fire every (participant, action, period) on its period, from a random phase, for ``duration`` seconds of
+    wall time: what the clients could not send by then is dropped, so a saturated run shows a lower rate
+    (and its client lag says by how much the clients fell behind) instead of running on.
+    """
     results = Results()
     begin = time.monotonic()
+    end = begin + duration
     counter = itertools.count()
     heap = [
         (begin + random.uniform(0, period), next(counter), who, action, period) for who, action, period in participants
     ]
     heapq.heapify(heap)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        while heap:
-            due, _n, who, action, period = heapq.heappop(heap)
-            if due >= begin + duration:
-                continue
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(call, who, action, results)
-            heapq.heappush(heap, (due + period, next(counter), who, action, period))
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    while heap and time.monotonic() < end:
+        due, _n, who, action, period = heapq.heappop(heap)
+        if due >= end:
+            break
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        pool.submit(timed_call, who, action, results, due)
+        heapq.heappush(heap, (due + period, next(counter), who, action, period))
+    pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def timed_call(who: Participant, action: str, results: Results, due: float) -> None:
+    """One call, noting how late the client sends it (a client that falls behind would hide server load)."""
+    results.late.append((time.monotonic() - due) * 1000)
+    call(who, action, results)
 
 
 def warm_up(work: list[tuple[Participant, str, float]], base: str, workers: int) -> None:
@@ -408,7 +421,12 @@ def run(world: World, base: str, server: subprocess.Popen, state: str, count: in
         f"cpu_s_per_session_minute={figures['cpu_s_per_session_minute']:.3f}",
         flush=True,
     )
-    print(f"  statuses: {figures['statuses']}", flush=True)
+    late = sorted(results.late) or [0.0]
+    print(
+        f"  statuses: {figures['statuses']}  client lag p99_ms={late[int(len(late) * 0.99)]:.0f}"
+        f"  load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     return figures
 
 
