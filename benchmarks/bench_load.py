@@ -223,6 +223,8 @@ def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, str]:
         # Idle connections stay open as behind a proxy; gunicorn's 2 s default races the clients' reuse.
         "--keep-alive",
         "75",
+        "--graceful-timeout",
+        "5",
         "--chdir",
         str(REPO),
         "--log-level",
@@ -470,7 +472,10 @@ def main(argv=None) -> list[dict]:
                 figures.append(run(world, base, server, state, count, "handler", args))
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
     connected = [row for row in figures if row["state"] == "connected_p2p"]
     if connected:
         print(f"connected p2p: {connected[-1]['requests_per_session_minute']:.1f} requests per session-minute")
