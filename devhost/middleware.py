@@ -19,3 +19,35 @@ class DevLoginMiddleware:
             user, _ = get_user_model().objects.get_or_create(username=username[:150])
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return self.get_response(request)
+
+
+class WriteCounterMiddleware:
+    """
+    Benchmark only: count the SQL statements that write (INSERT, UPDATE, DELETE, REPLACE) in every request
+    and add them to one counter in the shared cache, so a load benchmark can read the database writes of all
+    app-server processes. Installed when ``SESSIONROOM_COUNT_WRITES=1``.
+    """
+
+    KEY = "sessionroom:bench:db_writes"
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.core.cache import cache  # noqa: PLC0415
+        from django.db import connection  # noqa: PLC0415
+
+        writes = []
+
+        def count(execute, sql, params, many, context):
+            if sql.lstrip()[:7].upper().startswith(self.WRITES):
+                writes.append(1)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        if writes:
+            cache.add(self.KEY, 0, timeout=None)
+            cache.incr(self.KEY, len(writes))
+        return response

@@ -73,6 +73,23 @@ MIDDLEWARE = [
     "crum.CurrentRequestUserMiddleware",
     "devhost.middleware.DevLoginMiddleware",
 ]
+# A real app server runs several processes: they must share the cache (signaling mailbox, presence, rate
+# limits), as the LMS's Redis is shared. SESSIONROOM_REDIS_URL points the cache at Redis; without it, the
+# process-local default serves the test suite's single-process server.
+if os.environ.get("SESSIONROOM_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SESSIONROOM_REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("SESSIONROOM_CACHE_PREFIX", "sessionroom-devhost"),
+        }
+    }
+# As the LMS runs: every request in one transaction.
+if os.environ.get("SESSIONROOM_ATOMIC_REQUESTS") == "1":
+    DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The load benchmark counts the database writes of every request (devhost.middleware.WriteCounterMiddleware).
+if os.environ.get("SESSIONROOM_COUNT_WRITES") == "1":
+    MIDDLEWARE = ["devhost.middleware.WriteCounterMiddleware", *MIDDLEWARE]
 ROOT_URLCONF = "devhost.urls"
 LOGIN_URL = "/"
 TIME_ZONE = "UTC"

@@ -25,7 +25,7 @@ from sessionroom_xblock.safe_links import is_safe_link
 from sessionroom_xblock.screens import presenters, staff_view
 from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.sessions import rooms
-from sessionroom_xblock.sessions.links import room_links, session_page_url
+from sessionroom_xblock.sessions.links import room_links, session_action_url, session_page_url
 
 
 def _(text: str) -> str:
@@ -177,13 +177,13 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             dashboard_url=self.dashboard_url,
         )
 
+    def policy_minutes(self) -> dict:
+        """The author's lifecycle minutes, as the session stores them."""
+        return {field: getattr(self, field) for field, _site, _name in rooms.POLICY_MINUTES}
+
     def policy(self):
         """Lifecycle numbers from the author's fields."""
-        return rooms.policy_from_settings(
-            join_window_minutes=self.join_window_minutes,
-            no_show_minutes=self.no_show_minutes,
-            end_grace_minutes=self.end_grace_minutes,
-        )
+        return rooms.policy_from_settings(**self.policy_minutes())
 
     # Views ------------------------------------------------------------------------------------------
 
@@ -209,12 +209,14 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         except errors.RoomError as exc:
             context = {"message": exc.message, "dashboard_url": self.room_settings().effective_dashboard_url}
             return presenters.render_message("message.html", context, i18n)
+        if access.is_participant:
+            rooms.remember_policy(access.session, self.policy_minutes())
         runtime_analytics(self).publish("page_view", session_id=str(access.session.pk), user_role=access.role)
         page = presenters.Page(
             access=access,
-            snapshot=rooms.snapshot(access, now, self.policy()),
+            snapshot=rooms.snapshot(access, now, rooms.session_policy(access.session)),
             settings=self.room_settings(),
-            urls=self._action_urls(),
+            urls=self._action_urls(access.session.pk),
             time_zone=self.time_zone(),
             extra={"provider_problem": self._provider_problem(viewer)},
         )
@@ -269,8 +271,14 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             ).format(name=name)
         return errors.PROVIDER_UNAVAILABLE
 
-    def _action_urls(self) -> dict[str, str]:
-        return {name: self.runtime.handler_url(self, "room", name) for name in dispatch.ACTIONS}
+    def _action_urls(self, session_id) -> dict[str, str]:
+        """The block's handler for what needs the block; the plugin's light endpoints for everything else."""
+        return {
+            name: self.runtime.handler_url(self, "room", name)
+            if name in dispatch.NEEDS_BLOCK
+            else session_action_url(session_id, name)
+            for name in dispatch.ACTIONS
+        }
 
     # Handler --------------------------------------------------------------------------------------
 
@@ -283,7 +291,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
         ctx = dispatch.ActionContext(
             viewer=self.viewer(),
             now=rooms.now_utc(),
-            policy=self.policy(),
+            block_policy=self.policy_minutes(),
             settings=self.room_settings(),
             analytics=runtime_analytics(self),
             links_for=lambda session: room_links(session, request.host_url),
@@ -305,6 +313,7 @@ class SessionRoomXBlock(StudioEditableXBlockMixin, XBlock):
             scope=self._staff_scope(rooms.now_utc(), "UTC"),
             usage_key=usage_key if isinstance(usage_key, UsageKey) else None,
             recording_enabled=self.recording_enabled,
+            policy_minutes=self.policy_minutes(),
         )
         status, body = staff.dispatch(suffix.strip("/"), ctx, _json_payload(request))
         return _json_response(status, body)
@@ -383,4 +392,7 @@ def _json_payload(request):
 
 
 def _json_response(status: int, body: dict) -> Response:
-    return Response(json.dumps(body), status=status, content_type="application/json", charset="utf-8")
+    response = Response(json.dumps(body), status=status, content_type="application/json", charset="utf-8")
+    if status == 429 and "retry_after" in body:
+        response.headers["Retry-After"] = str(body["retry_after"])
+    return response

@@ -11,8 +11,17 @@ DEFAULTS: dict[str, Any] = {
     "JOIN_WINDOW_MINUTES": 15,
     "NO_SHOW_MINUTES": 15,
     "END_GRACE_MINUTES": 10,
-    "PRESENCE_TIMEOUT_SECONDS": 45,
+    # Heartbeats come every HEARTBEAT_SECONDS, or HEARTBEAT_CONNECTED_SECONDS once a p2p call is connected;
+    # the timeout tolerates one connected beat plus jitter. At most one heartbeat per HEARTBEAT_MIN_SECONDS.
+    "PRESENCE_TIMEOUT_SECONDS": 75,
     "HEARTBEAT_SECONDS": 15,
+    "HEARTBEAT_CONNECTED_SECONDS": 30,
+    "HEARTBEAT_MIN_SECONDS": 5,
+    # Attendance rows are written on changes and at most this often otherwise (presence lives in the cache).
+    "PRESENCE_FLUSH_SECONDS": 300,
+    # A provider room is re-created only when nobody was seen in it for this long (BBB ends an empty
+    # meeting after a minute by default); otherwise a rejoin reuses the room it remembers.
+    "ROOM_MEMORY_SECONDS": 45,
     "FRAME_TIMEOUT_SECONDS": 15,
     "REMINDERS": ["24h", "1h", "15m"],
     "BOOKING_URL": "",

@@ -58,8 +58,17 @@ class TutoringSession(models.Model):
     # Bumped on every save of ``notes``: a save names the version it edited, so neither participant
     # silently overwrites a change they have not seen.
     notes_version = models.PositiveIntegerField(default=0)
+    # The room's policy as the block's author set it (Studio), copied here when the block shows, joins or
+    # schedules the session, so the plugin's light endpoints and the closing sweep use the author's numbers
+    # without loading the block. None: not known yet, the site's SESSIONROOM numbers apply. 0 is a number.
+    join_window_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    no_show_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_grace_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+
+    #: The policy fields above, by the names the block and ``lifecycle.Policy`` use.
+    POLICY_FIELDS = ("join_window_minutes", "no_show_minutes", "end_grace_minutes")
 
     class Meta:
         app_label = "sessionroom_xblock"
@@ -263,29 +272,6 @@ class CallbackReceipt(models.Model):
         return f"{self.provider}:{self.digest[:12]}"
 
 
-class SignalMessage(models.Model):
-    """
-    One WebRTC signaling message (offer, answer, ICE candidate, bye) for the built-in p2p provider.
-
-    Messages live only while a call is being set up; the recipient reads those after its cursor.
-
-    .. no_pii:
-    """
-
-    session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="+")
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=16)
-    payload = models.TextField()
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        app_label = "sessionroom_xblock"
-        indexes = [models.Index(fields=["session", "id"], name="sr_signal_cursor")]
-
-    def __str__(self):
-        return f"{self.kind} from {self.sender_id}"
-
-
 class ChatMessage(models.Model):
     """
     A text-chat line of the built-in room, kept so a participant who reloads sees the conversation.
@@ -296,11 +282,18 @@ class ChatMessage(models.Model):
     session = models.ForeignKey(TutoringSession, on_delete=models.CASCADE, related_name="chat")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     text = models.TextField(max_length=2000)
+    # The browser's id for a line sent in a batch (a UUID string): a batch retried after a lost answer
+    # stores each line once. None for lines sent one at a time.
+    # NULL, not "": NULLs never clash in the unique constraint below.
+    client_id = models.CharField(max_length=36, null=True, blank=True)  # noqa: DJ001
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         app_label = "sessionroom_xblock"
         indexes = [models.Index(fields=["session", "id"], name="sr_chat_cursor")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "sender", "client_id"], name="sr_chat_once"),
+        ]
 
     def __str__(self):
         return f"chat {self.id} in {self.session_id}"

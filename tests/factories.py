@@ -105,7 +105,6 @@ def action_context(user) -> dispatch.ActionContext:
     return dispatch.ActionContext(
         viewer=rooms.Viewer(user_id=user.pk),
         now=rooms.now_utc(),
-        policy=rooms.policy_from_settings(),
         settings=presenters.RoomSettings(),
         analytics=Analytics(lambda name, data: None),
         links_for=room_links,

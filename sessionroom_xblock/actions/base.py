@@ -21,16 +21,23 @@ from sessionroom_xblock.sessions.rooms import ROLE_TUTOR, Access, RoomLinks, Vie
 
 @dataclass
 class ActionContext:
-    """Who asks, when, under which settings, and how to reach analytics, links and translations."""
+    """
+    Who asks, when, under which settings, and how to reach analytics, links and translations.
+
+    ``policy`` is the session's own (``rooms.session_policy``), set by ``dispatch`` once the session is
+    known. ``block_policy`` is the block's minutes when the XBlock handler asks: they are stored on the
+    session first, so the light endpoints and the sweeps use the author's numbers too.
+    """
 
     viewer: Viewer
     now: datetime
-    policy: Policy
     settings: presenters.RoomSettings
     analytics: Analytics
     links_for: Callable[[object], RoomLinks]
     gettext: Callable[[str], str]
     time_zone: str = ""
+    block_policy: dict | None = None
+    policy: Policy | None = None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,18 @@ words. The table is the union of the action modules' own tables, listed here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sessionroom_xblock import errors
 from sessionroom_xblock.actions import live, prejoin, room, staff
 from sessionroom_xblock.actions.base import Action, ActionContext
 from sessionroom_xblock.sessions import rooms
 
 ACTIONS: dict[str, Action] = {**room.TABLE, **live.TABLE, **staff.TABLE, **prejoin.TABLE}
+#: Actions that need the block itself (its provider choice, the runtime's translations and user service);
+#: the block's scripts send every other action to the plugin's light endpoint, which loads no course or
+#: block per call. These are rare (a join, a fallback, a request by email).
+NEEDS_BLOCK = frozenset({"join", "fallback", "propose_next", "reschedule_request"})
 
 
 def dispatch(name: str, ctx: ActionContext, payload) -> tuple[int, dict]:
@@ -24,6 +30,9 @@ def dispatch(name: str, ctx: ActionContext, payload) -> tuple[int, dict]:
         return 400, {"error": "invalid", "message": ctx.gettext("The request body must be a JSON object.")}
     try:
         access = rooms.get_access(ctx.viewer, payload.get("session"), write=entry.writes)
+        if ctx.block_policy is not None and access.is_participant:
+            rooms.remember_policy(access.session, ctx.block_policy)
+        ctx = replace(ctx, policy=rooms.session_policy(access.session))
         return 200, entry.run(access, ctx, payload)
     except errors.RoomError as exc:
         return exc.status, exc.as_payload(ctx.gettext)

@@ -2,35 +2,37 @@
 
 Signaling is short-polled rather than long-polled: an LMS runs a fixed pool of synchronous workers, and a
 request parked for seconds per participant would take one of them away from everybody else. The browser
-polls quickly only while a connection is being set up (see ``static/js/p2p.js``).
+polls quickly only while a connection is being set up (see ``static/js/p2p.js``), and the messages live
+in the cache (``sessions.mailbox``), not the database.
 
-Every write is bounded (size, count, and a per-sender rate through the cache) because both participants'
-browsers can send anything.
+Every write is bounded (size, count, a per-sender rate through the cache, and totals per session) because
+both participants' browsers can send anything. Signaling and chat are open only around the session's
+window: from the join window's opening until the end plus grace (or while the session is in progress).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import uuid
 from urllib.parse import urlparse
 
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from sessionroom_xblock import compat, errors
 from sessionroom_xblock.actions.base import ActionContext, ActionTable, enter
-from sessionroom_xblock.models import ChatMessage, ResourceLink, SignalMessage, TutoringSession
-from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.models import ChatMessage, ResourceLink, TutoringSession
+from sessionroom_xblock.sessions import mailbox, rooms
 from sessionroom_xblock.sessions.rooms import ROLE_TUTOR, Access
 
 SIGNAL_KINDS = ("hello", "offer", "answer", "candidate", "bye")
 SIGNAL_MAX_BYTES = 16 * 1024
-#: Signaling messages nobody read within this time are pruned (by the next message sent).
-SIGNAL_TTL = timedelta(minutes=5)
-SIGNAL_BATCH = 50
 CHAT_MAX_LENGTH = 2000
 CHAT_BATCH = 100
+#: Chat lines one browser may hand over at once (the data channel's persistence writes).
+CHAT_SEND_BATCH = 50
+#: Chat lines a session keeps at most (both participants together).
+CHAT_PER_SESSION = 2000
 NOTES_MAX_LENGTH = 20_000
 LINK_TITLE_MAX_LENGTH = 200
 LINK_URL_MAX_LENGTH = 1000
@@ -60,6 +62,20 @@ def check_rate(scope: str, access: Access, ctx: ActionContext, count: int = 1) -
 def require_open(access: Access) -> None:
     """Signaling and chat need a session that has not been closed."""
     if access.session.status not in TutoringSession.OPEN_STATUSES:
+        raise errors.session_ended()
+
+
+def require_live(access: Access, ctx: ActionContext) -> None:
+    """
+    Signaling and chat writes: an open session, inside its window (join window open until the end plus
+    grace; a session still in progress stays open until the closing sweep ends it).
+    """
+    require_open(access)
+    session = access.session
+    if ctx.now < session.scheduled_start - ctx.policy.join_window:
+        raise errors.RoomError(409, "early", errors.gettext_noop("This session is not open yet."))
+    over = ctx.now >= session.scheduled_end + ctx.policy.end_grace
+    if over and session.status != TutoringSession.Status.IN_PROGRESS:
         raise errors.session_ended()
 
 
@@ -106,55 +122,37 @@ def signal_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
     ``hello`` starts a call attempt over: it clears whatever both browsers had queued for an earlier
     attempt (an offer for a page that has since reloaded would only confuse the new one).
     """
-    require_open(access)
+    require_live(access, ctx)
     items = payload.get("messages", [payload])
     if not isinstance(items, list) or not 0 < len(items) <= RATE_LIMITS["signal"]:
         raise errors.invalid(errors.gettext_noop("Send 1 to 20 signaling messages at a time."), "messages")
-    rows = [_signal_row(access, item) for item in items]
-    check_rate("signal", access, ctx, len(rows))
-    # Whatever nobody read within SIGNAL_TTL belongs to a call attempt that is over.
-    done = Q() if any(row.kind == "hello" for row in rows) else Q(created__lt=ctx.now - SIGNAL_TTL)
-    with transaction.atomic():
-        SignalMessage.objects.filter(done, session=access.session).delete()
-        SignalMessage.objects.bulk_create(rows)
-    return {"sent": len(rows)}
+    messages = [_signal_message(item) for item in items]
+    check_rate("signal", access, ctx, len(messages))
+    restart = any(kind == "hello" for kind, _data, _size in messages)
+    mailbox.post(access.session.pk, viewer_id(access), other_id(access), messages, restart=restart)
+    return {"sent": len(messages)}
 
 
-def _signal_row(access: Access, item) -> SignalMessage:
+def _signal_message(item) -> tuple[str, object, int]:
+    """(kind, data, size in bytes) of one message, or a 400."""
     kind = item.get("kind") if isinstance(item, dict) else None
     if kind not in SIGNAL_KINDS:
         raise errors.invalid(errors.gettext_noop("Unknown signaling message."), "kind")
-    data = json.dumps(item.get("data"), separators=(",", ":"))
-    if len(data.encode()) > SIGNAL_MAX_BYTES:
+    size = len(json.dumps(item.get("data"), separators=(",", ":")).encode())
+    if size > SIGNAL_MAX_BYTES:
         raise errors.invalid(errors.gettext_noop("The signaling message is too large."), "data")
-    return SignalMessage(session=access.session, sender_id=viewer_id(access), kind=kind, payload=data)
+    return kind, item.get("data"), size
 
 
 @TABLE.action("signal_poll", writes=True)
 def signal_poll(access: Access, ctx: ActionContext, payload: dict) -> dict:
     """
-    The other participant's messages after ``cursor``, oldest first. At most three queries.
-
-    Reading with a cursor acknowledges everything up to it, so those rows are deleted: the table only
-    holds calls being set up. The last acknowledged cursor is kept in the cache, so a poll that brings
-    nothing new writes nothing (polls are frequent; writes are what contend).
+    The other participant's messages after ``cursor``, oldest first. One query (the session) and one to
+    three cache round trips; reading with a cursor acknowledges everything up to it.
     """
     require_open(access)
-    cursor = cursor_of(payload)
-    sender = other_id(access)
-    acked_key = f"sessionroom:signal-acked:{access.session.pk}:{viewer_id(access)}"
-    if cursor > (cache.get(acked_key) or 0):
-        SignalMessage.objects.filter(session=access.session, sender_id=sender, id__lte=cursor).delete()
-        cache.set(acked_key, cursor, timeout=int(SIGNAL_TTL.total_seconds()))
-    rows = list(
-        SignalMessage.objects.filter(session=access.session, sender_id=sender, id__gt=cursor).order_by("id")[
-            :SIGNAL_BATCH
-        ]
-    )
-    return {
-        "messages": [{"id": row.id, "kind": row.kind, "data": json.loads(row.payload)} for row in rows],
-        "cursor": rows[-1].id if rows else cursor,
-    }
+    messages, cursor = mailbox.read(access.session.pk, viewer_id(access), cursor_of(payload))
+    return {"messages": messages, "cursor": cursor}
 
 
 @TABLE.action("fallback", writes=True)
@@ -168,12 +166,58 @@ def fallback(access: Access, ctx: ActionContext, payload: dict) -> dict:
 
 @TABLE.action("chat_send", writes=True)
 def chat_send(access: Access, ctx: ActionContext, payload: dict) -> dict:
-    """Post a chat line (1-2000 characters); the sender reads it back through ``chat_poll``."""
-    require_open(access)
+    """
+    Post a chat line (1-2000 characters): ``{"text"}``; or hand over lines the peers already exchanged on
+    their data channel: ``{"messages": [{"client_id": "<uuid4>", "text"}, ...]}`` (up to 50), each stored
+    exactly once whatever the retries. Either way the sender reads them back through ``chat_poll``.
+    """
+    require_live(access, ctx)
+    if "messages" in payload:
+        return _chat_batch(access, ctx, payload["messages"])
     text = text_of(payload, "text", CHAT_MAX_LENGTH)
     check_rate("chat", access, ctx)
+    _require_chat_room(access, 1)
     message = ChatMessage.objects.create(session=access.session, sender_id=viewer_id(access), text=text)
     return {"id": message.id}
+
+
+def _chat_batch(access: Access, ctx: ActionContext, items) -> dict:
+    """Store a batch of client-identified lines once each; answer which are stored and the last id."""
+    if not isinstance(items, list) or not 0 < len(items) <= CHAT_SEND_BATCH:
+        raise errors.invalid(errors.gettext_noop("Send 1 to 50 chat messages at a time."), "messages")
+    lines = {}
+    for item in items:
+        client_id = _client_id(item.get("client_id") if isinstance(item, dict) else None)
+        lines[client_id] = text_of(item, "text", CHAT_MAX_LENGTH)
+    check_rate("chat", access, ctx)
+    mine = ChatMessage.objects.filter(session=access.session, sender_id=viewer_id(access))
+    known = set(mine.filter(client_id__in=list(lines)).values_list("client_id", flat=True))
+    new = [key for key in lines if key not in known]
+    if new:
+        _require_chat_room(access, len(new))
+        ChatMessage.objects.bulk_create(
+            [
+                ChatMessage(session=access.session, sender_id=viewer_id(access), text=lines[key], client_id=key)
+                for key in new
+            ],
+            ignore_conflicts=True,  # a concurrent retry of the same batch stored them first
+        )
+    stored = list(mine.filter(client_id__in=list(lines)).order_by("id").values_list("client_id", "id"))
+    return {"stored": [key for key, _id in stored], "cursor": stored[-1][1] if stored else 0}
+
+
+def _client_id(value) -> str:
+    """The browser's id of a line: a UUID, in its canonical text form."""
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else str(uuid.UUID(""))
+    except ValueError as exc:
+        raise errors.invalid(errors.gettext_noop("Each chat message needs its id."), "client_id") from exc
+
+
+def _require_chat_room(access: Access, adding: int) -> None:
+    """Refuse lines beyond the session's total (both participants together)."""
+    if ChatMessage.objects.filter(session=access.session).count() + adding > CHAT_PER_SESSION:
+        raise errors.RoomError(409, "chat_full", errors.gettext_noop("This session's chat is full."))
 
 
 @TABLE.action("chat_poll", writes=False)

@@ -9,7 +9,7 @@ action on the session that just ended, registered in ``room_api``'s table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sessionroom_xblock import errors
 from sessionroom_xblock.actions.base import ActionContext, ActionTable
@@ -32,6 +32,8 @@ class StaffContext:
     scope: StaffScope
     usage_key: object = None
     recording_enabled: bool = False
+    #: The block's lifecycle minutes, stored on every session booked here.
+    policy_minutes: dict = field(default_factory=dict)
 
 
 StaffAction = Callable[[StaffContext, dict], dict]
@@ -119,6 +121,7 @@ def create_session(ctx: StaffContext, payload: dict) -> dict:
         start=start,
         end=end,
         recording_enabled=ctx.recording_enabled,
+        policy=ctx.policy_minutes,
     )
     session = scheduling.create(booking, ctx.scope.now, time_zone=ctx.scope.time_zone)
     message = booked_message(
@@ -165,6 +168,7 @@ def propose_next(access: Access, ctx: ActionContext, payload: dict) -> dict:
         start=start,
         end=end,
         recording_enabled=previous.recording_enabled,
+        policy={name: getattr(previous, name) for name in TutoringSession.POLICY_FIELDS},
     )
     session = scheduling.create(booking, ctx.now, time_zone=zone_name)
     return {

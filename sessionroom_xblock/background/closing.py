@@ -14,12 +14,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from sessionroom_xblock.analytics import Analytics
 from sessionroom_xblock.conf import setting
 from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import ProviderError
 from sessionroom_xblock.providers.registry import get_provider
-from sessionroom_xblock.sessions import lifecycle, rooms
+from sessionroom_xblock.sessions import lifecycle, presence, rooms
 
 log = logging.getLogger(__name__)
 
@@ -37,30 +39,40 @@ class CloseResult:
 
 
 def close_sessions(now: datetime, analytics: Analytics, *, batch_size: int | None = None) -> CloseResult:
-    """Close every open session whose window passed at ``now``; end provider rooms left running."""
-    policy = rooms.policy_from_settings()
+    """
+    Close every open session whose window passed at ``now``; end provider rooms left running.
+
+    Each session closes by its own block's numbers (stored on the session); as an author may set no-show
+    grace to 0, every open session that has started is a candidate. They are read in pages of
+    ``CLOSE_BATCH_SIZE``: with many sessions in progress, the ones that must close may come after a full
+    page of sessions that stay open.
+    """
     batch_size = batch_size or setting("CLOSE_BATCH_SIZE")
     result = CloseResult()
-    candidates = list(
-        TutoringSession.objects.filter(
-            status__in=TutoringSession.OPEN_STATUSES, scheduled_start__lte=now - policy.no_show_after
-        )
-        .order_by("scheduled_start")
-        .prefetch_related("attendances")[:batch_size]
-    )
-    for session in candidates:
-        outcome = closing_outcome(session, now, policy)
-        if outcome == TutoringSession.Status.NO_SHOW and _mark_no_show(session, now, analytics):
-            result.no_show += 1
-        elif outcome == TutoringSession.Status.COMPLETED and rooms.end_session(session, now, analytics):
-            result.completed += 1
+    candidates = TutoringSession.objects.filter(
+        status__in=TutoringSession.OPEN_STATUSES, scheduled_start__lte=now
+    ).order_by("scheduled_start", "pk")
+    after = Q()
+    while True:
+        page = list(candidates.filter(after).prefetch_related("attendances")[:batch_size])
+        for session in page:
+            outcome = closing_outcome(session, now, rooms.session_policy(session))
+            if outcome == TutoringSession.Status.NO_SHOW and _mark_no_show(session, now, analytics):
+                result.no_show += 1
+            elif outcome == TutoringSession.Status.COMPLETED and rooms.end_session(session, now, analytics):
+                result.completed += 1
+        if len(page) < batch_size:
+            break
+        last = page[-1]
+        after = Q(scheduled_start__gt=last.scheduled_start) | Q(scheduled_start=last.scheduled_start, pk__gt=last.pk)
     result.rooms_ended = end_leftover_rooms(now)
     return result
 
 
 def closing_outcome(session: TutoringSession, now: datetime, policy: lifecycle.Policy) -> str | None:
     """The status an open session should now have (no_show, completed), or None while it is still open."""
-    by_user = {row.user_id: rooms._facts(row) for row in session.attendances.all()}
+    seen = presence.recall(session.pk, session.participant_ids())
+    by_user = {row.user_id: rooms.facts_of(row, seen.get(row.user_id)) for row in session.attendances.all()}
     learner = by_user.get(session.learner_id, lifecycle.NOBODY)
     tutor = by_user.get(session.tutor_id, lifecycle.NOBODY)
     facts = rooms.session_facts(session)

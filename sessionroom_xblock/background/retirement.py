@@ -1,6 +1,6 @@
 """Deleting one person's data from the plugin's tables (GDPR requests, account retirement).
 
-What goes: their ratings and comments, chat lines, signaling messages, attendance rows, reminder
+What goes: their ratings and comments, chat lines, attendance rows, reminder
 claims and shared links; notes on their sessions; access to recordings of their sessions (the recording
 shows them), which are also deleted at the provider where it supports that. Their sessions that have
 not taken place are cancelled, so the other participant is not left waiting.
@@ -29,7 +29,6 @@ from sessionroom_xblock.models import (
     Recording,
     ReminderDelivery,
     ResourceLink,
-    SignalMessage,
     TutoringSession,
 )
 from sessionroom_xblock.providers.base import ProviderError
@@ -75,7 +74,6 @@ def delete_user_data(user, *, dry_run: bool = False) -> dict[str, int]:
         counts = {
             "feedback": Feedback.objects.filter(author=user).delete()[0],
             "chat_messages": ChatMessage.objects.filter(sender=user).delete()[0],
-            "signal_messages": SignalMessage.objects.filter(sender=user).delete()[0],
             "attendance": Attendance.objects.filter(user=user).delete()[0],
             "reminders": ReminderDelivery.objects.filter(user=user).delete()[0],
             "resource_links": ResourceLink.objects.filter(added_by=user).delete()[0],

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessionroom_xblock', '0003_room_notes_version'),
+        ('sessionroom_xblock', '0004_session_policy'),
     ]
 
     operations = [

@@ -141,6 +141,7 @@ def state_payload(page: Page, gettext) -> dict:
         "recording": recording_payload(session, participant_id(page.access)),
         "heartbeat_seconds": setting("HEARTBEAT_SECONDS"),
         "held_minutes": held_minutes(session),
+        "heartbeat_connected_seconds": setting("HEARTBEAT_CONNECTED_SECONDS"),
     }
     if snap.state == lifecycle.State.WAITING:
         payload["waiting_for"] = gettext("Waiting for {name}…").format(name=other.name)

@@ -31,6 +31,11 @@ def calendar_url(session, user_id: int) -> str:
     return absolute(f"{path}?{urlencode({'token': calendar_token(session.pk, user_id)})}")
 
 
+def session_action_url(session_id, action: str) -> str:
+    """The plugin's light JSON endpoint for one room action of a session (no course or block loaded)."""
+    return reverse("sessionroom:session-action", args=[session_id, action])
+
+
 def room_links(session, base_url: str = "") -> RoomLinks:
     """Where a provider sends people after the room and where it calls us back, with a per-session token."""
     token = {"token": callback_token(session.pk)}

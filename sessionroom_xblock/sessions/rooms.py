@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sessionroom_xblock import compat, errors
@@ -26,10 +27,11 @@ from sessionroom_xblock.providers.base import (
     Participant,
     ProviderError,
     ProviderUnavailable,
+    RoomInfo,
     RoomSpec,
 )
 from sessionroom_xblock.providers.registry import get_provider, resolve_provider_name
-from sessionroom_xblock.sessions import lifecycle
+from sessionroom_xblock.sessions import lifecycle, presence
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +65,47 @@ class Access:
         return self.role in (ROLE_LEARNER, ROLE_TUTOR)
 
 
+#: The block's minute fields, the site settings that stand in for them, and the ``lifecycle.Policy`` names.
+POLICY_MINUTES = (
+    ("join_window_minutes", "JOIN_WINDOW_MINUTES", "join_window"),
+    ("no_show_minutes", "NO_SHOW_MINUTES", "no_show_after"),
+    ("end_grace_minutes", "END_GRACE_MINUTES", "end_grace"),
+)
+
+
 def policy_from_settings(**overrides) -> lifecycle.Policy:
-    """The lifecycle policy: the block's numbers where given, else the site's ``SESSIONROOM`` numbers."""
-    minutes = {
-        "join_window": overrides.get("join_window_minutes") or setting("JOIN_WINDOW_MINUTES"),
-        "no_show_after": overrides.get("no_show_minutes") or setting("NO_SHOW_MINUTES"),
-        "end_grace": overrides.get("end_grace_minutes") or setting("END_GRACE_MINUTES"),
-    }
+    """
+    The lifecycle policy: the block's numbers where given, else the site's ``SESSIONROOM`` numbers.
+
+    An author's 0 is a number like any other (no join window, no grace); only None means "not set".
+    """
+    minutes = {}
+    for field, site_name, name in POLICY_MINUTES:
+        value = overrides.get(field)
+        minutes[name] = setting(site_name) if value is None else value
     return lifecycle.Policy(
         presence_timeout=timedelta(seconds=setting("PRESENCE_TIMEOUT_SECONDS")),
         **{name: timedelta(minutes=value) for name, value in minutes.items()},
     )
+
+
+def session_policy(session: TutoringSession) -> lifecycle.Policy:
+    """The policy the session's block set (stored on the session), the site's numbers where it set none."""
+    return policy_from_settings(**{field: getattr(session, field) for field, _site, _name in POLICY_MINUTES})
+
+
+def remember_policy(session: TutoringSession, minutes: dict) -> None:
+    """
+    Store the block's minutes on the session, so doors without the block (the plugin's light endpoints,
+    the closing sweep) use the author's numbers. Writes only when they differ from what is stored.
+    """
+    changed = {
+        field: minutes[field] for field, _site, _name in POLICY_MINUTES if getattr(session, field) != minutes[field]
+    }
+    if changed:
+        TutoringSession.objects.filter(pk=session.pk).update(**changed)
+        for field, value in changed.items():
+            setattr(session, field, value)
 
 
 def parse_session_id(raw) -> uuid.UUID:
@@ -136,10 +168,11 @@ def find_current_session(viewer: Viewer, course_key, now: datetime, policy: life
 
 
 def attendance_facts(session: TutoringSession, viewer_id: int | None):
-    """(viewer's, other's) attendance as lifecycle facts, in one query."""
+    """(viewer's, other's) attendance as lifecycle facts: one query, and the heartbeats in the cache."""
     rows = {row.user_id: row for row in Attendance.objects.filter(session=session)}
+    seen = presence.recall(session.pk, session.participant_ids())
     other_id = session.other_participant_id(viewer_id) if viewer_id in session.participant_ids() else None
-    return _facts(rows.get(viewer_id)), _facts(rows.get(other_id))
+    return facts_of(rows.get(viewer_id), seen.get(viewer_id)), facts_of(rows.get(other_id), seen.get(other_id))
 
 
 def snapshot(access: Access, now: datetime, policy: lifecycle.Policy) -> lifecycle.Snapshot:
@@ -161,11 +194,15 @@ def session_facts(session: TutoringSession) -> lifecycle.SessionFacts:
     )
 
 
-def _facts(row: Attendance | None) -> lifecycle.AttendanceFacts:
+def facts_of(row: Attendance | None, seen: presence.Seen | None = None) -> lifecycle.AttendanceFacts:
+    """A participant's attendance row as lifecycle facts, with their latest heartbeat from the cache."""
     if row is None:
         return lifecycle.NOBODY
     return lifecycle.AttendanceFacts(
-        joined_at=row.joined_at, last_seen=row.last_seen, left_at=row.left_at, last_failure_at=row.last_failure_at
+        joined_at=row.joined_at,
+        last_seen=presence.last_seen(row.last_seen, seen),
+        left_at=row.left_at,
+        last_failure_at=row.last_failure_at,
     )
 
 
@@ -237,7 +274,10 @@ def _enter(
     spec = room_spec(session, title, links)
     try:
         provider = get_provider(name)
-        room = provider.ensure_room(spec)
+        room = _remembered_room(session, name, spec.room_id, now)
+        if room is None:
+            room = provider.ensure_room(spec)
+            _remember_room(session, name, room, now, policy)
         ticket = provider.join_ticket(room, spec, participant)
     except ProviderError as exc:
         error_type = exc.error_type if isinstance(exc, ProviderUnavailable) else "not_configured"
@@ -247,7 +287,7 @@ def _enter(
     if session.provider != name or session.provider_room_id != spec.room_id:
         TutoringSession.objects.filter(pk=session.pk).update(provider=name, provider_room_id=spec.room_id)
         session.provider, session.provider_room_id = name, spec.room_id
-    _mark_present(session, _viewer_id(access), now, joined=True)
+    _mark_present(session, _viewer_id(access), now)
     analytics.publish(
         "session_joined",
         session_id=str(session.pk),
@@ -257,6 +297,42 @@ def _enter(
     after = snapshot(access, now, policy)
     _start_if_both_present(session, after, now, analytics)
     return ticket, after
+
+
+def _room_key(session: TutoringSession, provider_name: str) -> str:
+    return f"sessionroom:room:{session.pk}:{provider_name}"
+
+
+def _remember_room(session, provider_name: str, room: RoomInfo, now: datetime, policy: lifecycle.Policy) -> None:
+    """Remember that the provider's room exists, until the session closes at the latest."""
+    lifetime = (session.scheduled_end + policy.end_grace - now).total_seconds()
+    if lifetime > 0:
+        cache.set(_room_key(session, provider_name), (room.room_id, room.instance), timeout=int(lifetime))
+
+
+def _remembered_room(session, provider_name: str, room_id: str, now: datetime) -> RoomInfo | None:
+    """
+    The room created earlier, while it is certainly still running: someone was in it within
+    ``ROOM_MEMORY_SECONDS``. A rejoin (a reload, a second tab, the other participant) then costs no
+    provider round trip; a room left empty longer may have been ended by the provider, so it is created
+    again (``create`` is idempotent).
+    """
+    remembered = cache.get(_room_key(session, provider_name))
+    if not remembered or remembered[0] != room_id:
+        return None
+    rows = Attendance.objects.filter(session=session, left_at__isnull=True).values_list("user_id", "last_seen")
+    seen = presence.recall(session.pk, session.participant_ids())
+    window = setting("ROOM_MEMORY_SECONDS")
+    for user_id, row_last_seen in rows:
+        last = presence.last_seen(row_last_seen, seen.get(user_id))
+        if last is not None and 0 <= (now - last).total_seconds() <= window:
+            return RoomInfo(room_id=room_id, instance=remembered[1])
+    return None
+
+
+def forget_room(session: TutoringSession) -> None:
+    """The provider's room ended or failed: the next join asks the provider again."""
+    cache.delete(_room_key(session, session.provider))
 
 
 def fall_back(
@@ -281,14 +357,40 @@ def fall_back(
 
 
 def heartbeat(access: Access, now: datetime, policy: lifecycle.Policy, analytics: Analytics) -> lifecycle.Snapshot:
-    """The browser is still in the room: refresh presence and return the new state."""
+    """
+    The browser is still in the room: refresh presence and return the new state.
+
+    Presence goes to the cache; the attendance row is written only when the viewer (re)appears or its
+    ``last_seen`` is older than ``PRESENCE_FLUSH_SECONDS`` (then with the seconds present since). Two
+    queries (the session before this, the attendance rows here) and no write in the common case.
+    """
     require_participant(access)
-    current = snapshot(access, now, policy)
-    if lifecycle.PHASE[current.state] == 2:
-        return current
-    _mark_present(access.session, _viewer_id(access), now, joined=False)
-    after = snapshot(access, now, policy)
-    _start_if_both_present(access.session, after, now, analytics)
+    session = access.session
+    me = _viewer_id(access)
+    if not presence.heartbeat_allowed(session.pk, me):
+        raise errors.RoomError(
+            429,
+            "rate_limited",
+            errors.gettext_noop("Too many requests. Wait a moment."),
+            retry_after=presence.heartbeat_floor(),
+        )
+    other = session.other_participant_id(me)
+    rows = {row.user_id: row for row in Attendance.objects.filter(session=session)}
+    seen = presence.recall(session.pk, (me, other))
+    other_facts = facts_of(rows.get(other), seen.get(other))
+    facts = lifecycle.compute(session_facts(session), facts_of(rows.get(me), seen.get(me)), other_facts, now, policy)
+    row = rows.get(me)
+    if lifecycle.PHASE[facts.state] == 2 or row is None or row.joined_at is None or row.left_at is not None:
+        return facts  # closed, or not in the room: a heartbeat does not enter anyone
+    last = presence.last_seen(row.last_seen, seen.get(me))
+    pending = (seen[me].pending_seconds if me in seen else 0) + _seconds_since(last, now)
+    if not facts.viewer_present or presence.flush_due(row.last_seen, now):
+        Attendance.objects.filter(pk=row.pk).update(last_seen=now, seconds_present=F("seconds_present") + pending)
+        row.last_seen, pending = now, 0
+    presence.remember(session.pk, me, now, pending)
+    viewer_facts = facts_of(row, presence.Seen(now, pending))
+    after = lifecycle.compute(session_facts(session), viewer_facts, other_facts, now, policy)
+    _start_if_both_present(session, after, now, analytics)
     return after
 
 
@@ -302,12 +404,16 @@ def leave(
     """
     require_participant(access)
     session = access.session
+    me = _viewer_id(access)
     with transaction.atomic():
-        row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=_viewer_id(access))
+        row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=me)
         if row.joined_at is not None and row.left_at is None:
+            seen = presence.recall(session.pk, (me,)).get(me)
             row.left_at = now
-            row.seconds_present += _seconds_since(row.last_seen, now)
-            row.save(update_fields=["left_at", "seconds_present"])
+            row.last_seen = presence.last_seen(row.last_seen, seen)
+            row.seconds_present += (seen.pending_seconds if seen else 0) + _seconds_since(row.last_seen, now)
+            row.save(update_fields=["left_at", "last_seen", "seconds_present"])
+    presence.forget(session.pk, me)
     if access.role == ROLE_TUTOR and not closing:
         end_session(session, now, analytics)
     return snapshot(access, now, policy)
@@ -328,6 +434,7 @@ def end_session(session: TutoringSession, now: datetime, analytics: Analytics, *
     if not closed:
         return False
     session.status, session.ended_at = TutoringSession.Status.COMPLETED, now
+    flush_presence(session)
     started = session.started_at or now
     analytics.publish("session_ended", session_id=str(session.pk), duration=int((now - started).total_seconds()))
     if end_provider_room and session.provider and session.provider_room_id:
@@ -343,10 +450,20 @@ def _end_room(session_id, provider_name: str, room_id: str) -> None:
         log.warning("Could not end room of session %s: %s", session_id, exc)
 
 
+def flush_presence(session: TutoringSession) -> None:
+    """Write the cached heartbeats and presence seconds of both participants to their rows (the session closed)."""
+    for user_id, seen in presence.recall(session.pk, session.participant_ids()).items():
+        Attendance.objects.filter(session=session, user_id=user_id, left_at__isnull=True).update(
+            last_seen=seen.last_seen, seconds_present=F("seconds_present") + seen.pending_seconds
+        )
+        presence.forget(session.pk, user_id)
+
+
 def report_failure(access: Access, now: datetime, analytics: Analytics, error_type: str) -> None:
     """The browser could not connect (media, provider frame, network): remember it and tell analytics."""
     require_participant(access)
     require_not_cancelled(access)
+    forget_room(access.session)
     _record_failure(access.session, _viewer_id(access), now)
     analytics.publish("tech_issue", session_id=str(access.session.pk), error_type=_bounded_token(error_type))
 
@@ -412,19 +529,20 @@ def _closed_error(state: lifecycle.State) -> errors.RoomError:
     return errors.session_ended()
 
 
-def _mark_present(session: TutoringSession, user_id: int, now: datetime, *, joined: bool) -> None:
-    """Write the viewer's presence. A heartbeat only keeps present someone who joined and has not left."""
+def _mark_present(session: TutoringSession, user_id: int, now: datetime) -> None:
+    """Write the viewer's joining (with the presence seconds the cache still held) and their heartbeat."""
     with transaction.atomic():
         row, _ = Attendance.objects.select_for_update().get_or_create(session=session, user_id=user_id)
-        if not joined and (row.joined_at is None or row.left_at is not None):
-            return
         if row.joined_at is None:
             row.joined_at = now
         if row.left_at is None:
-            row.seconds_present += _seconds_since(row.last_seen, now)
+            seen = presence.recall(session.pk, (user_id,)).get(user_id)
+            last = presence.last_seen(row.last_seen, seen)
+            row.seconds_present += (seen.pending_seconds if seen else 0) + _seconds_since(last, now)
         row.last_seen = now
         row.left_at = None
         row.save()
+    presence.remember(session.pk, user_id, now)
 
 
 def _seconds_since(last_seen: datetime | None, now: datetime) -> int:

@@ -8,6 +8,7 @@ a message a person can act on, translated where it is shown.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -101,6 +102,8 @@ class Booking:
     usage_key: object = None
     provider: str = ""
     recording_enabled: bool = False
+    #: The booking block's lifecycle minutes (``TutoringSession.POLICY_FIELDS``); empty: the site's numbers.
+    policy: dict = dataclasses.field(default_factory=dict)
 
 
 # People -----------------------------------------------------------------------------------------
@@ -258,6 +261,7 @@ def create(booking: Booking, now: datetime, *, time_zone: str = "") -> TutoringS
             scheduled_end=booking.end,
             provider=booking.provider,
             recording_enabled=booking.recording_enabled,
+            **booking.policy,
         )
     log.info("Scheduled session %s in %s", session.pk, session.course_key)
     _announce(session_scheduled, session)

@@ -12,7 +12,6 @@ import logging
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
-from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,33 +25,40 @@ from sessionroom_xblock.providers.base import CallbackRejected, CallbackRequest,
 from sessionroom_xblock.screens import presenters, resources
 from sessionroom_xblock.screens.i18n import BundledI18nService
 from sessionroom_xblock.sessions import rooms
-from sessionroom_xblock.sessions.links import room_links, session_page_url
+from sessionroom_xblock.sessions.links import room_links, session_action_url, session_page_url
 from sessionroom_xblock.web import callbacks
 from sessionroom_xblock.web.headers import security_headers
 
 log = logging.getLogger(__name__)
 
 
-def viewer_of(request, course_key=None) -> rooms.Viewer:
-    """The signed-in user as the services see them."""
+def viewer_of(request, session_id) -> rooms.Viewer:
+    """
+    The signed-in user as the services see them. Course staff rights are looked up only for someone who
+    is not a participant of the session: a participant's frequent calls cost no role lookup.
+    """
     user = request.user
     if not user.is_authenticated:
         return rooms.Viewer(user_id=None)
+    course_key, participants = _course_and_participants(session_id)
+    if user.pk in participants:
+        return rooms.Viewer(user_id=user.pk, course_key=course_key)
     return rooms.Viewer(
         user_id=user.pk, is_course_staff=compat.is_course_staff(user, course_key), course_key=course_key
     )
 
 
-def _course_key_of(session_id):
-    """The course of a session, for the staff check (None when the id is unknown)."""
+def _course_and_participants(session_id):
+    """The course and the two participants' ids of a session (None and () when the id is unknown)."""
     try:
-        return (
+        row = (
             TutoringSession.objects.filter(pk=rooms.parse_session_id(session_id))
-            .values_list("course_key", flat=True)
+            .values_list("course_key", "learner_id", "tutor_id")
             .first()
         )
     except errors.RoomError:
-        return None
+        row = None
+    return (row[0], row[1:]) if row else (None, ())
 
 
 @security_headers
@@ -71,7 +77,7 @@ def session_page(request, session_id):
     i18n = BundledI18nService()
     now = rooms.now_utc()
     try:
-        access = rooms.get_access(viewer_of(request, _course_key_of(session_id)), session_id, write=False)
+        access = rooms.get_access(viewer_of(request, session_id), session_id, write=False)
     except errors.RoomError as exc:
         context = {"message": exc.message, "dashboard_url": presenters.RoomSettings().effective_dashboard_url}
         fragment = presenters.render_message("message.html", context, i18n)
@@ -79,9 +85,9 @@ def session_page(request, session_id):
     tracker_analytics().publish("page_view", session_id=str(access.session.pk), user_role=access.role)
     page = presenters.Page(
         access=access,
-        snapshot=rooms.snapshot(access, now, rooms.policy_from_settings()),
+        snapshot=rooms.snapshot(access, now, rooms.session_policy(access.session)),
         settings=presenters.RoomSettings(),
-        urls={name: _action_url(access.session.pk, name) for name in dispatch.ACTIONS},
+        urls={name: session_action_url(access.session.pk, name) for name in dispatch.ACTIONS},
         time_zone=compat.user_time_zone(request.user),
         extra={"direct": True},
     )
@@ -91,10 +97,6 @@ def session_page(request, session_id):
         name=other.name, course=compat.course_title(access.session.course_key)
     )
     return _page(request, fragment, title=title, session_id=session_id)
-
-
-def _action_url(session_id, name):
-    return reverse("sessionroom:session-action", args=[session_id, name])
 
 
 def _page(request, fragment, *, title, session_id, status=200):
@@ -123,7 +125,11 @@ def _page(request, fragment, *, title, session_id, status=200):
 @security_headers
 @require_POST
 def session_action(request, session_id, action):
-    """The direct page's JSON actions (same table as the XBlock handler); CSRF-protected."""
+    """
+    The room's JSON actions for the direct page and the block's scripts (same table as the XBlock handler):
+    authenticated by the LMS session, CSRF-protected, authorized per participant, and loading no course or
+    block, so the frequent calls (heartbeat, signaling, chat) stay cheap. The session's stored policy applies.
+    """
     try:
         payload = jsontext.loads(request.body or b"{}")
     except ValueError:
@@ -131,9 +137,8 @@ def session_action(request, session_id, action):
     if isinstance(payload, dict):
         payload["session"] = str(session_id)
     ctx = dispatch.ActionContext(
-        viewer=viewer_of(request, _course_key_of(session_id)),
+        viewer=viewer_of(request, session_id),
         now=rooms.now_utc(),
-        policy=rooms.policy_from_settings(),
         settings=presenters.RoomSettings(),
         analytics=tracker_analytics(),
         links_for=lambda session: room_links(session, request.build_absolute_uri("/")),
@@ -141,7 +146,10 @@ def session_action(request, session_id, action):
         time_zone=compat.user_time_zone(request.user) if request.user.is_authenticated else "",
     )
     status, body = dispatch.dispatch(action, ctx, payload)
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    if status == 429 and "retry_after" in body:
+        response["Retry-After"] = str(body["retry_after"])
+    return response
 
 
 @security_headers

@@ -19,7 +19,6 @@ from sessionroom_xblock.models import (
     Recording,
     ReminderDelivery,
     ResourceLink,
-    SignalMessage,
     TutoringSession,
 )
 from tests.factories import make_session, make_user
@@ -41,7 +40,6 @@ def history(learner, tutor):
         Attendance.objects.create(session=past, user=user, joined_at=now)
         Feedback.objects.create(session=past, author=user, rating=4, comment=f"from {user.username}")
         ChatMessage.objects.create(session=past, sender=user, text=f"hi from {user.username}")
-        SignalMessage.objects.create(session=past, sender=user, kind="offer", payload="{}")
         ReminderDelivery.objects.create(
             session=upcoming, user=user, kind="24h", scheduled_start=upcoming.scheduled_start
         )
@@ -69,7 +67,6 @@ def test_deletes_the_learners_data_and_keeps_the_tutors(history, learner, tutor,
     for model, field in (
         (Feedback, "author"),
         (ChatMessage, "sender"),
-        (SignalMessage, "sender"),
         (Attendance, "user"),
     ):
         assert not model.objects.filter(**{field: learner}).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -9,16 +11,16 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from sessionroom_xblock.actions import dispatch
+from sessionroom_xblock.actions import dispatch, live
 from sessionroom_xblock.actions.live import RATE_LIMITS, SIGNAL_MAX_BYTES
 from sessionroom_xblock.analytics import tracker_analytics
-from sessionroom_xblock.models import SignalMessage, TutoringSession
+from sessionroom_xblock.models import TutoringSession
 from sessionroom_xblock.providers.base import RoomInfo
 from sessionroom_xblock.providers.bbb import BigBlueButtonProvider
 from sessionroom_xblock.screens import presenters
-from sessionroom_xblock.sessions import rooms
+from sessionroom_xblock.sessions import mailbox, rooms
 from sessionroom_xblock.sessions.rooms import RoomLinks
-from tests.factories import call_handler, make_block
+from tests.factories import call_handler, make_block, make_session
 
 FALLBACK_SETTINGS = {
     "DEFAULT_PROVIDER": "p2p",
@@ -40,7 +42,6 @@ def act(user, session, name, payload=None, *, now=None, staff=False):
     ctx = dispatch.ActionContext(
         viewer=rooms.Viewer(user_id=user.pk if user else None, is_course_staff=staff),
         now=now or timezone.now(),
-        policy=rooms.policy_from_settings(),
         settings=presenters.RoomSettings(),
         analytics=tracker_analytics(),
         links_for=lambda _session: RoomLinks(logout_url="https://lms.example.org/left"),
@@ -51,6 +52,11 @@ def act(user, session, name, payload=None, *, now=None, staff=False):
 
 def offer(sdp="v=0"):
     return {"kind": "offer", "data": {"type": "offer", "sdp": sdp}}
+
+
+def queued(session, recipient):
+    """How many signaling messages wait unread for ``recipient`` in the cache mailbox."""
+    return cache.get(f"sessionroom:sig:{session.pk}:{recipient.pk}:count") or 0
 
 
 # Signaling --------------------------------------------------------------------------------------------
@@ -93,7 +99,7 @@ def test_signal_batches_keep_their_order_and_count_against_the_rate(session, lea
 def test_a_bad_batch_stores_nothing(session, learner, messages, field):
     status, body = act(learner, session, "signal_send", {"messages": messages})
     assert status == 400 and body["field"] == field
-    assert not SignalMessage.objects.exists()
+    assert queued(session, session.tutor) == 0
 
 
 def test_signal_poll_after_cursor_prunes_what_was_read(session, learner, tutor):
@@ -103,23 +109,24 @@ def test_signal_poll_after_cursor_prunes_what_was_read(session, learner, tutor):
     second = act(tutor, session, "signal_poll", {"cursor": first["cursor"]})[1]
     assert [m["kind"] for m in second["messages"]] == ["candidate"]
     # The offer was acknowledged by the second poll's cursor, so it is gone; the candidate is not, yet.
-    assert list(SignalMessage.objects.values_list("kind", flat=True)) == ["candidate"]
+    assert queued(session, tutor) == 1
     act(tutor, session, "signal_poll", {"cursor": second["cursor"]})
-    assert not SignalMessage.objects.exists()
+    assert queued(session, tutor) == 0
 
 
-def test_stale_signals_are_pruned_by_the_next_send(session, learner, tutor):
+def test_unread_signals_expire(session, learner, tutor, monkeypatch):
+    monkeypatch.setattr(mailbox, "TTL", 1)
     act(learner, session, "signal_send", offer("stale"))
-    act(tutor, session, "signal_send", offer("new"), now=timezone.now() + timedelta(minutes=6))
-    assert list(SignalMessage.objects.values_list("sender_id", flat=True)) == [tutor.pk]
+    time.sleep(1.2)
+    act(learner, session, "signal_send", offer("new"))
+    assert [m["data"]["sdp"] for m in act(tutor, session, "signal_poll", {"cursor": 0})[1]["messages"]] == ["new"]
 
 
-def test_a_poll_with_nothing_new_writes_nothing(session, learner, tutor, django_assert_num_queries):
+def test_a_poll_touches_no_table_but_the_session(session, learner, tutor, django_assert_num_queries):
     act(learner, session, "signal_send", offer())
     cursor = act(tutor, session, "signal_poll", {"cursor": 0})[1]["cursor"]
-    act(tutor, session, "signal_poll", {"cursor": cursor})  # acknowledges the offer: deleted
-    with django_assert_num_queries(2):  # the session, the messages; no DELETE
-        act(tutor, session, "signal_poll", {"cursor": cursor})
+    with django_assert_num_queries(1):  # the session (access); the mailbox is in the cache
+        assert act(tutor, session, "signal_poll", {"cursor": cursor})[1]["messages"] == []
 
 
 def test_hello_starts_the_call_over(session, learner, tutor):
@@ -133,7 +140,7 @@ def test_hello_starts_the_call_over(session, learner, tutor):
 def test_signal_poll_query_count(session, learner, tutor, django_assert_max_num_queries):
     for index in range(5):
         act(learner, session, "signal_send", {"kind": "candidate", "data": {"candidate": f"c{index}"}})
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(1):
         status, body = act(tutor, session, "signal_poll", {"cursor": 0})
     assert status == 200 and len(body["messages"]) == 5
 
@@ -148,7 +155,7 @@ def test_signal_poll_query_count(session, learner, tutor, django_assert_max_num_
 def test_signal_send_bounds(session, learner, payload, field):
     status, body = act(learner, session, "signal_send", payload)
     assert status == 400 and body["field"] == field
-    assert not SignalMessage.objects.exists()
+    assert queued(session, session.tutor) == 0
 
 
 @pytest.mark.parametrize("cursor", [-1, "3", True, None])
@@ -326,3 +333,112 @@ def test_actions_work_through_the_xblock_handler(session):
     assert status == 200
     status, body = call_handler(make_block("tutor"), "chat_poll", {"session": str(session.pk), "cursor": 0})
     assert status == 200 and body["messages"][0]["text"] == "via block"
+
+
+# Caps and the window (issue 10 item 3) ----------------------------------------------------------------
+
+
+def candidate(size):
+    return {"kind": "candidate", "data": "x" * size}
+
+
+def test_unread_signaling_is_capped_per_sender_and_reading_frees_it(session, learner, tutor, monkeypatch):
+    monkeypatch.setattr(mailbox, "MAX_QUEUED_BYTES", 10_000)
+    now = timezone.now()
+    for second in range(3):
+        status, _ = act(learner, session, "signal_send", candidate(3_000), now=now + timedelta(seconds=second))
+        assert status == 200
+    status, body = act(learner, session, "signal_send", candidate(3_000), now=now + timedelta(seconds=3))
+    assert status == 429 and body["error"] == "signaling_full" and body["retry_after"] == 2
+    # The other direction has its own allowance.
+    assert act(tutor, session, "signal_send", candidate(3_000), now=now)[0] == 200
+    cursor = act(tutor, session, "signal_poll", {"cursor": 0})[1]["cursor"]
+    act(tutor, session, "signal_poll", {"cursor": cursor})  # acknowledges all three
+    assert act(learner, session, "signal_send", candidate(3_000), now=now + timedelta(seconds=4))[0] == 200
+
+
+def test_unread_signaling_is_capped_in_messages(session, learner, monkeypatch):
+    monkeypatch.setattr(mailbox, "MAX_QUEUED_MESSAGES", 30)
+    now = timezone.now()
+    batch = {"messages": [candidate(10)] * 20}
+    assert act(learner, session, "signal_send", batch, now=now)[0] == 200
+    assert act(learner, session, "signal_send", batch, now=now + timedelta(seconds=1))[0] == 429
+    assert queued(session, session.tutor) == 20
+
+
+def test_signaling_has_a_total_per_session(session, learner, tutor, monkeypatch):
+    monkeypatch.setattr(mailbox, "MAX_SESSION_BYTES", 20_000)
+    now = timezone.now()
+    for second in range(3):
+        act(learner, session, "signal_send", candidate(6_000), now=now + timedelta(seconds=second))
+        cursor = act(tutor, session, "signal_poll", {"cursor": 0})[1]["cursor"]
+        act(tutor, session, "signal_poll", {"cursor": cursor})
+    status, body = act(tutor, session, "signal_send", candidate(6_000), now=now + timedelta(seconds=4))
+    assert status == 413 and body["error"] == "signaling_exhausted"
+
+
+def test_signaling_and_chat_open_only_around_the_session(learner, tutor):
+    now = timezone.now()
+    early = make_session(learner, tutor, start=now + timedelta(days=14))
+    for name, payload in (("signal_send", offer()), ("chat_send", {"text": "hi"})):
+        status, body = act(learner, early, name, payload)
+        assert status == 409 and body["error"] == "early" and body["message"] == "This session is not open yet."
+    over = make_session(learner, tutor, start=now - timedelta(minutes=41))  # ended 11 minutes ago, grace 10
+    for name, payload in (("signal_send", offer()), ("chat_send", {"text": "hi"})):
+        status, body = act(learner, over, name, payload)
+        assert status == 409 and body["message"] == "This session has ended."
+    # A session still in progress after its grace keeps its chat until the sweep closes it.
+    TutoringSession.objects.filter(pk=over.pk).update(status=TutoringSession.Status.IN_PROGRESS)
+    over.refresh_from_db()
+    assert act(learner, over, "chat_send", {"text": "one more thing"})[0] == 200
+
+
+def test_the_window_follows_the_authors_numbers(learner, tutor):
+    session = make_session(learner, tutor, start=timezone.now() + timedelta(minutes=5), join_window_minutes=0)
+    assert act(learner, session, "chat_send", {"text": "hi"})[1]["error"] == "early"
+
+
+def test_chat_has_a_total_per_session(session, learner, tutor, monkeypatch):
+    monkeypatch.setattr(live, "CHAT_PER_SESSION", 2)
+    now = timezone.now()
+    assert act(learner, session, "chat_send", {"text": "one"}, now=now)[0] == 200
+    assert act(tutor, session, "chat_send", {"text": "two"}, now=now)[0] == 200
+    status, body = act(learner, session, "chat_send", {"text": "three"}, now=now + timedelta(seconds=1))
+    assert status == 409 and body["error"] == "chat_full"
+    batch = {"messages": [{"client_id": str(uuid.uuid4()), "text": "four"}]}
+    assert act(learner, session, "chat_send", batch, now=now + timedelta(seconds=2))[1]["error"] == "chat_full"
+
+
+# Batched chat (the data channel's persistence writes) ------------------------------------------------
+
+
+def test_a_chat_batch_is_stored_exactly_once(session, learner, tutor):
+    lines = [{"client_id": str(uuid.uuid4()), "text": f"line {index}"} for index in range(3)]
+    now = timezone.now()
+    status, body = act(learner, session, "chat_send", {"messages": lines}, now=now)
+    assert status == 200 and body["stored"] == [line["client_id"] for line in lines]
+    # The answer was lost; the browser sends the batch again, with one more line.
+    extra = {"client_id": str(uuid.uuid4()), "text": "line 3"}
+    status, again = act(learner, session, "chat_send", {"messages": [*lines, extra]}, now=now + timedelta(seconds=1))
+    assert status == 200 and again["stored"] == [line["client_id"] for line in [*lines, extra]]
+    received = act(tutor, session, "chat_poll", {"cursor": 0})[1]
+    assert [m["text"] for m in received["messages"]] == ["line 0", "line 1", "line 2", "line 3"]
+    assert again["cursor"] == received["cursor"]
+    assert [m["mine"] for m in act(learner, session, "chat_poll")[1]["messages"]] == [True] * 4
+
+
+@pytest.mark.parametrize(
+    "messages,field",
+    [
+        ([], "messages"),
+        ([{"client_id": str(uuid.uuid4()), "text": "x"}] * 51, "messages"),
+        ([{"client_id": "not-a-uuid", "text": "x"}], "client_id"),
+        ([{"text": "no id"}], "client_id"),
+        ([{"client_id": str(uuid.uuid4()), "text": ""}], "text"),
+        (["just text"], "client_id"),
+    ],
+)
+def test_bad_chat_batches_store_nothing(session, learner, messages, field):
+    status, body = act(learner, session, "chat_send", {"messages": messages})
+    assert status == 400 and body["field"] == field
+    assert act(learner, session, "chat_poll")[1]["messages"] == []
