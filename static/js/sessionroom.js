@@ -152,16 +152,29 @@
     if (form) { form.addEventListener("submit", function (event) { event.preventDefault(); self.submitFeedback(form); }); }
   };
 
+  /*
+   * Heartbeats every heartbeat_seconds while a p2p call connects; twice as far apart once it is connected
+   * (the peers then need the server for little else), in a provider's room (its webhooks tell presence)
+   * and outside the room, where the page only follows the state.
+   */
   SessionRoom.prototype.schedulePoll = function () {
     var self = this;
     clearTimeout(this.pollTimer);
-    var seconds = (this.state.heartbeat_seconds || 15) * (this.inRoom ? 1 : 2);
+    var connecting = this.inRoom && !this.connected && this.root.getAttribute("data-room-kind") === "p2p";
+    var seconds = (this.state.heartbeat_seconds || 15) * (connecting ? 1 : 2);
     this.pollTimer = setTimeout(function () {
-      self.call(self.inRoom ? "heartbeat" : "state").then(function (result) {
+      var beat = self.connected ? { connected: true } : {};
+      self.call(self.inRoom ? "heartbeat" : "state", self.inRoom ? beat : {}).then(function (result) {
         if (result.ok) { self.render(result.data); }
         self.schedulePoll();
       }, function () { self.schedulePoll(); });
     }, seconds * 1000);
+  };
+
+  /* The p2p call connected or lost its connection: heartbeats follow (see schedulePoll). */
+  SessionRoom.prototype.connectionChanged = function (connected) {
+    this.connected = connected;
+    if (this.inRoom) { this.schedulePoll(); }
   };
 
   SessionRoom.prototype.announce = function (text) {
@@ -409,8 +422,10 @@
     this.inRoom = false;
     this.hasLeft = true;
     this.closeFrame();
+    // Chat lines and notes not stored yet go first: a tutor's leave ends the session, which then takes none.
     // Hang up once the leave is recorded: the other side looks at the state when our "bye" arrives.
-    return this.call("leave").then(function (result) {
+    var saved = this.panel ? this.panel.save() : Promise.resolve();
+    return saved.then(function () { return self.call("leave"); }).then(function (result) {
       self.teardown();
       if (result.ok) { self.render(result.data); }
     }, function () { self.teardown(); });
@@ -424,6 +439,7 @@
     if (!this.inRoom) { return; }
     this.inRoom = false;
     this.closing = true;
+    if (this.panel) { this.panel.save(); }  // keep-alive too, sent before the leave
     // A closing tab (or a reload) is not the tutor ending the session: the server only records the leave.
     this.call("leave", { closing: true });
     this.teardown();
