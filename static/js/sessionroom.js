@@ -153,18 +153,19 @@
   };
 
   /*
-   * Heartbeats every heartbeat_seconds while a p2p call connects; twice as far apart once it is connected
-   * (the peers then need the server for little else), in a provider's room (its webhooks tell presence)
-   * and outside the room, where the page only follows the state.
+   * Heartbeats every heartbeat_seconds while a p2p call connects; every heartbeat_connected_seconds once it
+   * is connected (the peers then need the server for little else) and in a provider's room (its webhooks
+   * tell presence); the state as often outside the room, where the page only follows it.
    */
   SessionRoom.prototype.schedulePoll = function () {
     var self = this;
     clearTimeout(this.pollTimer);
     var connecting = this.inRoom && !this.connected && this.root.getAttribute("data-room-kind") === "p2p";
-    var seconds = (this.state.heartbeat_seconds || 15) * (connecting ? 1 : 2);
+    var beat = this.state.heartbeat_seconds || 15;
+    var seconds = connecting ? beat : this.state.heartbeat_connected_seconds || 2 * beat;
     this.pollTimer = setTimeout(function () {
-      var beat = self.connected ? { connected: true } : {};
-      self.call(self.inRoom ? "heartbeat" : "state", self.inRoom ? beat : {}).then(function (result) {
+      var body = self.inRoom && self.connected ? { connected: true } : {};
+      self.call(self.inRoom ? "heartbeat" : "state", body).then(function (result) {
         if (result.ok) { self.render(result.data); }
         self.schedulePoll();
       }, function () { self.schedulePoll(); });
