@@ -167,22 +167,20 @@
     var text = input.value.trim();
     if (!text) { return; }
     var line = { client_id: uuid4(), text: text };
-    this.pending.push(line);
     if (this.post({ type: "chat", client_id: line.client_id, text: text })) {
       input.value = "";
       this.showMessage({ text: text, mine: true }, false);
+      this.pending.push(line);
       this.flushSoon(FLUSH_MS);
       return;
     }
-    this.flush().then(function (result) {
-      if (result && result.ok) {
-        input.value = "";
-        self.delay = POLL_MS;
-        self.poll();
-      } else if (result) {
-        self.room.announce(result.data.message || self.t("Unable to connect."));
-      }
-    });
+    function unable(result) { self.room.announce(result.data.message || self.t("Unable to connect.")); }
+    this.room.call("chat_send", { messages: [line] }).then(function (result) {
+      if (!result.ok) { unable(result); return; }
+      input.value = "";
+      self.delay = POLL_MS;
+      self.poll();
+    }, function () { unable({ data: {} }); });
   };
 
   Panel.prototype.flushSoon = function (ms) {
@@ -191,25 +189,24 @@
   };
 
   /*
-   * Store the waiting chat lines, a batch at a time; resolves to the last answer (null when the network
-   * failed). Lines the server refuses for good (too long, session ended) are dropped, others retried.
+   * Store the chat lines the other browser already has, a batch at a time. Lines the server refuses for
+   * good (too long, session ended) are dropped; after a network error, 429 or 5xx they are sent again.
    */
   Panel.prototype.flush = function () {
     var self = this;
     clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.flushing) { return this.flushing; }
-    if (!this.pending.length) { return Promise.resolve(null); }
+    if (!this.pending.length) { return Promise.resolve(); }
     var batch = this.pending.slice(0, CHAT_BATCH);
     this.flushing = this.room.call("chat_send", { messages: batch }).then(function (result) {
       var refused = !result.ok && result.status !== 429 && result.status < 500;
       var settled = refused ? batch.map(function (line) { return line.client_id; }) : result.data.stored || [];
       self.pending = self.pending.filter(function (line) { return settled.indexOf(line.client_id) < 0; });
-      return result;
-    }, function () { return null; }).then(function (result) {
+      return settled.length > 0;
+    }, function () { return false; }).then(function (progress) {
       self.flushing = null;
-      if (self.pending.length && !self.stopped) { self.flushSoon(result && result.ok ? 0 : FLUSH_RETRY_MS); }
-      return result;
+      if (self.pending.length && !self.stopped) { self.flushSoon(progress ? 0 : FLUSH_RETRY_MS); }
     });
     return this.flushing;
   };
