@@ -405,18 +405,13 @@
     this.post({ type: "media", audio: Boolean(this.mic && this.mic.enabled), video: Boolean(video && video.enabled) });
   };
 
-  /* The other side's microphone and camera state on the remote tile, for its styles; null clears it. */
+  /* The other side's microphone and camera state on the remote tile, for its styles (both "on" until told). */
   Call.prototype.showRemoteMedia = function (state) {
     var tile = this.remote.parentElement;
-    if (!state) {
-      tile.removeAttribute("data-remote-audio");
-      tile.removeAttribute("data-remote-video");
-      return;
-    }
-    var detail = { audio: Boolean(state.audio), video: Boolean(state.video) };
+    var detail = { audio: !state || Boolean(state.audio), video: !state || Boolean(state.video) };
     tile.setAttribute("data-remote-audio", detail.audio ? "on" : "off");
     tile.setAttribute("data-remote-video", detail.video ? "on" : "off");
-    this.room.root.dispatchEvent(new CustomEvent("sessionroom:peer-media", { detail: detail }));
+    if (state) { this.room.root.dispatchEvent(new CustomEvent("sessionroom:peer-media", { detail: detail })); }
   };
 
   Call.prototype.remoteLeft = function (data) {

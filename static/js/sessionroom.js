@@ -153,16 +153,16 @@
   };
 
   /*
-   * Heartbeats every heartbeat_seconds while a p2p call connects; every heartbeat_connected_seconds once it
-   * is connected (the peers then need the server for little else) and in a provider's room (its webhooks
-   * tell presence); the state as often outside the room, where the page only follows it.
+   * Every heartbeat_seconds, in the room or not (an open page follows the session's state within one
+   * beat); every heartbeat_connected_seconds once a p2p call is connected (the peers then need the server
+   * for little else) and in a provider's room (its webhooks tell presence).
    */
   SessionRoom.prototype.schedulePoll = function () {
     var self = this;
     clearTimeout(this.pollTimer);
-    var connecting = this.inRoom && !this.connected && this.root.getAttribute("data-room-kind") === "p2p";
     var beat = this.state.heartbeat_seconds || 15;
-    var seconds = connecting ? beat : this.state.heartbeat_connected_seconds || 2 * beat;
+    var quiet = this.inRoom && (this.connected || this.root.getAttribute("data-room-kind") !== "p2p");
+    var seconds = quiet ? this.state.heartbeat_connected_seconds || 2 * beat : beat;
     this.pollTimer = setTimeout(function () {
       var body = self.inRoom && self.connected ? { connected: true } : {};
       self.call(self.inRoom ? "heartbeat" : "state", body).then(function (result) {
