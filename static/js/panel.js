@@ -13,7 +13,7 @@
 
   var POLL_MS = 2000;
   var POLL_MAX_MS = 10000;
-  var BACKOFF = 1.5;
+  var BACKOFF = 2;
   /* After the channel opens, one last poll picks up what was sent through the server meanwhile. */
   var CATCH_UP_MS = 1500;
   /* Chat lines the other browser already has are stored this long after the first one waits. */

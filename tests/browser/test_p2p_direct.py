@@ -10,6 +10,9 @@ import pytest
 from sessionroom_xblock.models import ChatMessage, TutoringSession
 from tests.browser.conftest import requires_private_network
 from tests.browser.test_p2p_call import open_pair, p2p_settings, say, wait_for_media
+from tests.fakes_fixtures import bbb_config
+
+pytest_plugins = ("tests.fakes_fixtures",)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), requires_private_network]
 
@@ -92,6 +95,20 @@ def test_chat_notes_and_media_state_go_direct_and_survive_a_reload_of_either_sid
     assert TutoringSession.objects.get(pk=session.pk).notes == "Homework: exercises 4-6"
 
 
+def run_a_minute(*pages) -> list[str]:
+    """The names of the requests our pages make in one minute of their (fake, installed) clocks."""
+    requests = []
+    for page in pages:
+        page.on("request", lambda request: requests.append(request.url))
+        page.clock.pause_at(page.evaluate("() => Date.now()") + 10)
+    for _second in range(60):
+        for page in pages:
+            page.clock.run_for(1000)
+        pages[0].wait_for_timeout(60)  # let answers arrive, so what they schedule runs on the fake clock
+    origin = pages[0].url.split("/sessionroom/")[0].split("/scenario/")[0]
+    return [url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] for url in requests if url.startswith(origin)]
+
+
 def test_a_connected_minute_costs_at_most_six_requests(new_page, session):
     """Both participants together, counted on a fake clock run a minute ahead once the call is connected."""
     learner, tutor = new_page(), new_page()
@@ -104,17 +121,29 @@ def test_a_connected_minute_costs_at_most_six_requests(new_page, session):
     wait_for_media(learner, tutor)
     wait_until_direct(learner, tutor)
 
-    requests = []
-    for page in (learner, tutor):
-        page.on("request", lambda request: requests.append(request.url))
-        page.clock.pause_at(page.evaluate("() => Date.now()") + 10)
-    for _second in range(60):
-        for page in (learner, tutor):
-            page.clock.run_for(1000)
-        learner.wait_for_timeout(60)  # let answers arrive, so what they schedule runs on the fake clock
-    names = [url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] for url in requests]
+    names = run_a_minute(learner, tutor)
     assert len(names) <= 6, names
     assert set(names) == {"heartbeat"}, names  # presence only: no polling while the peers talk directly
+
+
+def test_a_minute_in_a_provider_room_polls_slowly(new_page, session, settings, fake_bbb):
+    """BBB's webhooks tell presence: a heartbeat every 30 s; the side panel's poll backs off to 10 s."""
+    settings.SESSIONROOM = {
+        **settings.SESSIONROOM,
+        "DEFAULT_PROVIDER": "bbb",
+        "PROVIDERS": {"bbb": bbb_config(fake_bbb)},
+    }
+    learner = new_page()
+    learner.clock.install()
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    learner.get_by_role("button", name="Join Session").click()
+    learner.locator(".sr-provider-frame").wait_for(state="visible")
+    learner.wait_for_timeout(3000)  # the panel's history and first polls
+
+    names = run_a_minute(learner)
+    assert names.count("heartbeat") <= 3, names  # 2, or 3 when one falls on each end of the minute
+    assert names.count("chat_poll") <= 7, names
+    assert set(names) <= {"heartbeat", "chat_poll"}, names
 
 
 def test_chat_keeps_working_while_the_network_is_down_and_is_stored_after(new_page, session):
