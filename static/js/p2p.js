@@ -201,7 +201,7 @@
     this.pollTimer = null;
     if (this.stopped || this.polling || this.greeting) { return; }
     if (!this.needsServer()) { return; }  // resumed by pollSoon when the connection needs the server again
-    if (this.room.state.other_present && !this.connected) { this.heard(); }  // they are in: connect in time
+    this.expect();
     this.polling = true;
     this.room.call("signal_poll", { cursor: this.cursor }).then(function (result) {
       if (self.stopped) { return false; }
@@ -216,6 +216,20 @@
       if (!again || self.stopped) { return; }
       self.pollTimer = setTimeout(function () { self.poll(); }, self.pollInterval());
     });
+  };
+
+  /*
+   * The state says the other person is in the room: the call must connect in time even if we never hear
+   * from them (their signaling may be failing). Once they are gone again, and we have not heard from a
+   * new page of theirs, nobody is late.
+   */
+  Call.prototype.expect = function () {
+    if (this.connected) { return; }
+    if (this.room.state.other_present) {
+      this.heard();
+    } else if (!this.remoteId) {
+      this.clearConnectTimer();
+    }
   };
 
   /* Poll now (unless a poll is under way: the next one follows it at the negotiating pace). */
@@ -419,6 +433,7 @@
     // The other side gave up on the direct connection: so do we, the same way (its timer may run first).
     if (data.reason === "fallback") { this.fallBack(); return; }
     if (data.reason === "failed") { this.giveUp("ice_failed"); return; }
+    this.remoteId = null;  // whoever comes next is a new page of theirs, which says "hello"
     this.resetPeer();
     this.channelChanged();
     // Their leave request travels beside the bye and may be recorded a moment later: look twice.
