@@ -198,3 +198,15 @@ def test_signaling_that_fails_is_unable_to_connect_and_retry_recovers(new_page, 
     learner.get_by_role("button", name="Retry").click()
     wait_for_media(learner, tutor)
     say(learner, tutor, "Back again")
+
+
+def test_after_the_other_closes_the_tab_waiting_is_not_a_failure(new_page, session, settings):
+    """The connect timer that presence starts stops once they are gone: no "Unable to connect." later."""
+    settings.SESSIONROOM = {**settings.SESSIONROOM, **p2p_settings(CONNECT_TIMEOUT_SECONDS=2)}
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+    learner.close()
+    tutor.locator(".sr-waiting").get_by_text("Waiting for Ana García").wait_for(timeout=10_000)
+    tutor.wait_for_timeout(4000)  # twice the connect timeout
+    assert tutor.locator(".sessionroom").get_attribute("data-state") == "waiting"
+    assert tutor.locator(".sr-retry-box").is_hidden()
