@@ -57,7 +57,6 @@
     var self = this;
     var room = this.room;
     var on = this.events.on;
-    this.log.textContent = "";  // a rejoin reloads the history from the start
     on(room.$(".sr-chat-form"), "submit", function (event) { event.preventDefault(); self.sendChat(); });
     on(room.$(".sr-chat-toggle"), "click", function () { self.toggle(); });
     on(this.notes, "input", function () { self.notesChanged(); });
@@ -122,7 +121,7 @@
       if (!result.ok || self.stopped) { return; }
       var data = result.data;
       var news = self.loaded;  // what arrives after the history has loaded is news
-      if (cursor === 0) { self.log.textContent = ""; }  // the whole log, read again
+      if (cursor === 0) { self.log.textContent = ""; }  // the whole log (again, after a rejoin or the channel)
       data.messages.forEach(function (message) { self.showMessage(message, news); });
       self.cursor = data.cursor;
       self.loaded = self.loaded || !data.more;
