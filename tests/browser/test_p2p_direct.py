@@ -95,11 +95,13 @@ def test_chat_notes_and_media_state_go_direct_and_survive_a_reload_of_either_sid
     assert TutoringSession.objects.get(pk=session.pk).notes == "Homework: exercises 4-6"
 
 
-def run_a_minute(*pages) -> list[str]:
+def run_a_minute(*pages, bodies=None) -> list[str]:
     """The names of the requests our pages make in one minute of their (fake, installed) clocks."""
     requests = []
     for page in pages:
         page.on("request", lambda request: requests.append(request.url))
+        if bodies is not None:
+            page.on("request", lambda request: bodies.append(request.post_data_json))
         page.clock.pause_at(page.evaluate("() => Date.now()") + 10)
     for _second in range(60):
         for page in pages:
@@ -121,8 +123,10 @@ def test_a_connected_minute_costs_at_most_six_requests(new_page, session):
     wait_for_media(learner, tutor)
     wait_until_direct(learner, tutor)
 
-    names = run_a_minute(learner, tutor)
+    bodies = []
+    names = run_a_minute(learner, tutor, bodies=bodies)
     assert len(names) <= 6, names
+    assert all(body["connected"] is True for body in bodies), bodies  # the server may let presence rest
     assert set(names) == {"heartbeat"}, names  # presence only: no polling while the peers talk directly
 
 
