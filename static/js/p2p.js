@@ -60,10 +60,11 @@
     if (pressedName) { button.textContent = pressed ? pressedName : releasedName; }
   }
 
-  function Call(room, config) {
+  function Call(room, config, media) {
     this.room = room;
     this.t = room.t;
     this.config = config || {};
+    this.media = media || null;
     this.polite = Boolean(this.config.polite);
     this.events = room.listener();
     this.cursor = 0;
@@ -103,13 +104,16 @@
     });
   };
 
-  /* Camera and microphone as chosen before joining; any device if those are gone; receive-only if denied. */
+  /* Camera and microphone as chosen before joining (the device check's own, when it hands them over); any
+   * device if those are gone; receive-only if denied. */
   Call.prototype.openMedia = function () {
     var self = this;
     var media = navigator.mediaDevices;
     if (!media || !media.getUserMedia) { return Promise.resolve(); }
     var chosen = { audio: device(stored("microphone")), video: device(stored("camera")) };
-    return media.getUserMedia(chosen).catch(function (error) {
+    var opened = this.media ? Promise.resolve(this.media) : media.getUserMedia(chosen);
+    this.media = null;
+    return opened.catch(function (error) {
       if (error.name === "NotAllowedError" || error.name === "SecurityError") { throw error; }
       return media.getUserMedia({ audio: true, video: true }).catch(function () {
         return media.getUserMedia({ audio: true });
@@ -645,8 +649,8 @@
 
   window.SessionRoomP2P = {
     DEVICE_KEYS: DEVICE_KEYS,
-    start: function (room, config) {
-      var call = new Call(room, config);
+    start: function (room, config, media) {
+      var call = new Call(room, config, media);
       call.start();
       return call;
     }

@@ -357,7 +357,11 @@
       self.handedOff = false;
       self.$(".sr-handed-off").hidden = true;
       self.ticket = result.data.ticket;
+      // The device check's camera and microphone go on into a p2p call (before render stops the check).
+      var media = result.data.ticket.kind === "p2p" && self.devices ? self.devices.take() : null;
       self.render(result.data.state);
+      if (!self.inRoom && media) { media.getTracks().forEach(function (track) { track.stop(); }); }
+      self.media = self.inRoom ? media : null;
       if (self.inRoom) { self.enterRoom(result.data.ticket); }
       self.schedulePoll();
     }, function () {
@@ -371,7 +375,10 @@
     this.root.setAttribute("data-room-kind", ticket.kind);
     var frame = this.$(".sr-provider-frame");
     if (ticket.kind === "iframe" && frame) { this.loadFrame(frame, ticket.url); }
-    if (ticket.kind === "p2p" && window.SessionRoomP2P) { this.parts.push(window.SessionRoomP2P.start(this, ticket.config)); }
+    if (ticket.kind === "p2p" && window.SessionRoomP2P) {
+      this.parts.push(window.SessionRoomP2P.start(this, ticket.config, this.media));
+    }
+    this.media = null;
     if (!this.panel && window.SessionRoomPanel) {
       this.panel = window.SessionRoomPanel.start(this);
       this.parts.push(this.panel);
