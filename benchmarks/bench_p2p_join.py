@@ -3,7 +3,7 @@
 Time to media: from the second participant's "Join Session" click to the first remote video frame
 presented on that participant's page (``requestVideoFrameCallback``), median of 10 calls on loopback,
 each in a fresh session with two fresh browser contexts. Goal: at most 0.5 s (issue 11). The tutor joins
-first and waits, as a tutor usually does: their page polls signaling every 150 ms for its first 10 s
+first and waits, as a tutor usually does: their page polls signaling every 100 ms for its first 10 s
 alone, then backs off (see ``static/js/p2p.js``), so a learner who comes later connects up to that
 much slower.
 

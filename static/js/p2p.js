@@ -23,8 +23,8 @@
   /* Poll fast while the two browsers negotiate. Alone, poll fast for a while after joining (the other
    * person usually follows soon, and they connect as fast as we look), then back off. Connected with an
    * open data channel: no polls at all. Short polls keep LMS workers free. */
-  var NEGOTIATING_POLL_MS = 75;
-  var ALONE_FAST_MS = 150;
+  var NEGOTIATING_POLL_MS = 50;
+  var ALONE_FAST_MS = 100;
   var ALONE_FAST_FOR_MS = 10000;
   var ALONE_MAX_MS = 3000;
   var BACKOFF = 1.5;
