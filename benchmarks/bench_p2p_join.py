@@ -2,7 +2,10 @@
 
 Time to media: from the second participant's "Join Session" click to the first remote video frame
 presented on that participant's page (``requestVideoFrameCallback``), median of 10 calls on loopback,
-each in a fresh session with two fresh browser contexts. Goal: under 2 s.
+each in a fresh session with two fresh browser contexts. Goal: at most 0.5 s (issue 11). The tutor joins
+first and waits, as a tutor usually does: their page polls signaling every 100 ms for its first 10 s
+alone, then backs off (see ``static/js/p2p.js``), so a learner who comes later connects up to that
+much slower.
 
 Weight: the JS and CSS of the session fragment (``presenters.JS_FILES`` + ``CSS_FILES``), gzipped.
 Goal: 40 KB at most.
@@ -126,7 +129,7 @@ def main() -> None:
     timings = time_to_media()
     print(
         f"  median {statistics.median(timings):.3f} s, min {min(timings):.3f} s, max {max(timings):.3f} s "
-        "(goal: median < 2 s)"
+        "(goal: median at most 0.5 s)"
     )
     shipped_weight()
 

@@ -193,6 +193,16 @@
     this.showLevel(0);
   };
 
+  /* Hand the camera and microphone over to the call, which would otherwise open them again (slow with a
+   * real camera, and its light blinks); the check itself stops. Null when it has nothing live. */
+  DeviceCheck.prototype.take = function () {
+    var stream = this.stream;
+    this.stream = null;
+    this.stop();
+    var live = stream && stream.getTracks().some(function (track) { return track.readyState === "live"; });
+    return live ? stream : null;
+  };
+
   DeviceCheck.prototype.restart = function () {
     this.stop();
     this.start();

@@ -9,19 +9,33 @@
  * message names the connection it comes from and the one it is for ("from"/"to"), so an answer or a
  * candidate meant for a connection that has since been replaced is dropped instead of confusing the
  * new one.
+ *
+ * Once connected, the two browsers talk over a data channel (negotiated: both create it, no extra
+ * signaling): renegotiation, "bye", media state, and the side panel's chat and notes (see panel.js).
+ * Signaling polls stop then and resume only when the connection needs the server again (it drops, the
+ * channel closes), so a connected call costs the LMS nothing but heartbeats and the panel's saves.
  */
 (function () {
   "use strict";
 
   /* The device choices the pre-join screen stores; the settings here update the same keys. */
   var DEVICE_KEYS = { camera: "sessionroom.camera", microphone: "sessionroom.microphone", speaker: "sessionroom.speaker" };
-  /* Poll fastest while the two browsers negotiate, less while alone, slowly once connected (bye, ICE
-   * restarts): short polls keep LMS workers free, and these rates keep joining under two seconds. */
-  var NEGOTIATING_POLL_MS = 250;
-  var ALONE_POLL_MS = 500;
-  var CONNECTED_POLL_MS = 1500;
+  /* Poll fast while the two browsers negotiate. Alone, poll fast for a while after joining (the other
+   * person usually follows soon, and they connect as fast as we look), then back off. Connected with an
+   * open data channel: no polls at all. Short polls keep LMS workers free. */
+  var NEGOTIATING_POLL_MS = 50;
+  var ALONE_FAST_MS = 100;
+  var ALONE_FAST_FOR_MS = 10000;
+  var ALONE_MAX_MS = 3000;
+  var BACKOFF = 1.5;
+  /* Signaling that keeps failing (network, 403, 5xx) this many times in a row is a failed call; the
+   * retries back off from FAILURE_RETRY_MS, so that takes about 8 s. */
+  var MAX_FAILURES = 5;
+  var FAILURE_RETRY_MS = 500;
   /* The server takes 20 signaling messages per request and per second. */
   var BATCH_MAX = 20;
+  /* Both sides create this channel themselves (negotiated), so it needs no signaling of its own. */
+  var CHANNEL = { negotiated: true, id: 0, ordered: true };
 
   function stored(kind) {
     try { return window.localStorage.getItem(DEVICE_KEYS[kind]) || ""; } catch (error) { return ""; }
@@ -50,10 +64,11 @@
     if (label) { label.textContent = button.getAttribute(pressed ? "data-short-pressed" : "data-short-released"); }
   }
 
-  function Call(room, config) {
+  function Call(room, config, media) {
     this.room = room;
     this.t = room.t;
     this.config = config || {};
+    this.media = media || null;
     this.polite = Boolean(this.config.polite);
     this.events = room.listener();
     this.cursor = 0;
@@ -71,6 +86,12 @@
     this.remoteId = null;
     this.connected = false;
     this.stopped = false;
+    this.channel = null;
+    this.wasOpen = false;
+    this.failures = 0;
+    this.aloneSince = Date.now();
+    this.aloneDelay = ALONE_FAST_MS;
+    room.peer = this;
   }
 
   Call.prototype.start = function () {
@@ -81,19 +102,22 @@
     }
     return this.openMedia().then(function () {
       if (self.stopped) { return; }
-      // Poll only once "hello" has cleared what an earlier page left queued; the offer follows it.
+      // "hello" leaves with our first offer, in one request (see resetPeer); polling starts right after.
+      self.greet = true;
       self.resetPeer();
-      self.send("hello", {}).then(function () { self.poll(); });
     });
   };
 
-  /* Camera and microphone as chosen before joining; any device if those are gone; receive-only if denied. */
+  /* Camera and microphone as chosen before joining (the device check's own, when it hands them over); any
+   * device if those are gone; receive-only if denied. */
   Call.prototype.openMedia = function () {
     var self = this;
     var media = navigator.mediaDevices;
     if (!media || !media.getUserMedia) { return Promise.resolve(); }
     var chosen = { audio: device(stored("microphone")), video: device(stored("camera")) };
-    return media.getUserMedia(chosen).catch(function (error) {
+    var opened = this.media ? Promise.resolve(this.media) : media.getUserMedia(chosen);
+    this.media = null;
+    return opened.catch(function (error) {
       if (error.name === "NotAllowedError" || error.name === "SecurityError") { throw error; }
       return media.getUserMedia({ audio: true, video: true }).catch(function () {
         return media.getUserMedia({ audio: true });
@@ -127,45 +151,113 @@
   Call.prototype.send = function (kind, data) {
     var self = this;
     if (this.stopped && kind !== "bye") { return this.outbox; }
-    this.queue.push({ kind: kind, data: Object.assign({ from: this.pcId, to: this.remoteId }, data) });
+    var message = { kind: kind, data: Object.assign({ from: this.pcId, to: this.remoteId }, data) };
+    // A new page's "hello" must reach whatever page the other person has: only the server knows it.
+    if (kind !== "hello" && this.post({ type: "signal", kind: message.kind, data: message.data })) {
+      return this.outbox;
+    }
+    this.queue.push(message);
     if (this.queue.length === 1) {
       this.outbox = this.outbox.then(function () { return self.deliver(self.queue.splice(0)); });
     }
+    if (kind === "hello") {
+      // The server clears both mailboxes on "hello". Reading before ours is stored could take in the
+      // other side's "hello" too, and then both would start over and answer each other's dead offers.
+      this.greeting = this.outbox.then(function () { self.greeting = null; self.pollSoon(); });
+    }
+    this.pollSoon();  // whatever we sent is answered through the server
     return this.outbox;
   };
 
+  /* Send a batch; a failed request is retried (backing off) until the call is given up on. */
   Call.prototype.deliver = function (batch) {
     var self = this;
     var now = batch.slice(0, BATCH_MAX);
     return this.room.call("signal_send", { messages: now }).then(function (result) {
       if (result.status === 429) { return wait(1000).then(function () { return self.deliver(batch); }); }
+      if (!result.ok) { return self.failed(result).then(function (again) { return again && self.deliver(batch); }); }
+      self.failures = 0;
       return batch.length > BATCH_MAX ? self.deliver(batch.slice(BATCH_MAX)) : null;
-    }, function () { return null; });
+    }, function () {
+      return self.failed(null).then(function (again) { return again && self.deliver(batch); });
+    });
+  };
+
+  /*
+   * A signaling request failed (network error, 403, 5xx). Resolves after a backoff to whether to try
+   * again; after MAX_FAILURES in a row the call is given up on, as when no direct path is found.
+   */
+  Call.prototype.failed = function (result) {
+    if (this.stopped) { return Promise.resolve(false); }
+    if (result && result.status === 409) { this.room.refresh(); return Promise.resolve(false); }  // ended
+    this.failures += 1;
+    if (this.failures >= MAX_FAILURES) {
+      this.giveUp("signaling_failed");
+      return Promise.resolve(false);
+    }
+    return wait(FAILURE_RETRY_MS * Math.pow(2, this.failures - 1)).then(function () { return true; });
+  };
+
+  /* Whether signaling needs the server: always, except while connected with the data channel open. */
+  Call.prototype.needsServer = function () {
+    return !(this.connected && this.channel && this.channel.readyState === "open");
   };
 
   Call.prototype.poll = function () {
     var self = this;
-    if (this.stopped) { return; }
+    clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    if (this.stopped || this.polling || this.greeting) { return; }
+    if (!this.needsServer()) { return; }  // resumed by pollSoon when the connection needs the server again
+    this.expect();
+    this.polling = true;
     this.room.call("signal_poll", { cursor: this.cursor }).then(function (result) {
-      if (self.stopped) { return null; }
-      if (!result.ok) {
-        if (result.status === 403 || result.status === 409) { self.room.refresh(); }
-        return null;
-      }
+      if (self.stopped) { return false; }
+      if (!result.ok) { return self.failed(result); }
+      self.failures = 0;
       self.cursor = result.data.cursor;
-      result.data.messages.forEach(function (message) {
-        self.inbox = self.inbox.then(function () { return self.receive(message); }).catch(function () { return null; });
-      });
-      return self.inbox;
-    }, function () { return null; }).then(function () {
-      if (self.stopped) { return; }
+      if (result.data.messages.length) { self.aloneDelay = ALONE_FAST_MS; }
+      result.data.messages.forEach(function (message) { self.take(message); });
+      return self.inbox.then(function () { return true; });
+    }, function () { return self.failed(null); }).then(function (again) {
+      self.polling = false;
+      if (!again || self.stopped) { return; }
       self.pollTimer = setTimeout(function () { self.poll(); }, self.pollInterval());
     });
   };
 
+  /*
+   * The state says the other person is in the room: the call must connect in time even if we never hear
+   * from them (their signaling may be failing). Once they are gone again, and we have not heard from a
+   * new page of theirs, nobody is late.
+   */
+  Call.prototype.expect = function () {
+    if (this.connected) { return; }
+    if (this.room.state.other_present) {
+      this.heard();
+    } else if (!this.remoteId) {
+      this.clearConnectTimer();
+    }
+  };
+
+  /* Poll now (unless a poll is under way: the next one follows it at the negotiating pace). */
+  Call.prototype.pollSoon = function () {
+    if (this.polling || this.stopped) { return; }
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(this.poll.bind(this), 0);
+  };
+
   Call.prototype.pollInterval = function () {
-    if (this.connected) { return CONNECTED_POLL_MS; }
-    return this.connectTimer || this.room.state.other_present ? NEGOTIATING_POLL_MS : ALONE_POLL_MS;
+    if (this.connectTimer || this.makingOffer || this.queue.length) { return NEGOTIATING_POLL_MS; }
+    if (Date.now() - this.aloneSince < ALONE_FAST_FOR_MS) { return ALONE_FAST_MS; }
+    this.aloneDelay = Math.min(ALONE_MAX_MS, this.aloneDelay * BACKOFF);
+    return this.aloneDelay;
+  };
+
+  /* Signaling messages are handled one at a time, in order, whichever way they came. */
+  Call.prototype.take = function (message) {
+    var self = this;
+    this.inbox = this.inbox.then(function () { return self.receive(message); }).catch(function () { return null; });
   };
 
   Call.prototype.receive = async function (message) {
@@ -199,7 +291,7 @@
     var self = this;
     if (this.connected || this.connectTimer) { return; }
     var seconds = Number(this.config.connectTimeoutSeconds) || 20;
-    this.connectTimer = setTimeout(function () { self.giveUp(); }, seconds * 1000);
+    this.connectTimer = setTimeout(function () { self.giveUp("ice_failed"); }, seconds * 1000);
   };
 
   Call.prototype.clearConnectTimer = function () {
@@ -220,11 +312,14 @@
     // Without media (access denied) we still ask to receive, so the call connects either way.
     if (this.mic) { pc.addTrack(this.mic, this.out); } else { pc.addTransceiver("audio", { direction: "recvonly" }); }
     if (video) { pc.addTrack(video, this.out); } else { pc.addTransceiver("video", { direction: "recvonly" }); }
+    this.openChannel(pc);
     pc.onnegotiationneeded = async function () {
       try {
         self.makingOffer = true;
         await pc.setLocalDescription();
-        if (pc === self.pc) { self.send("offer", { description: pc.localDescription.toJSON() }); }
+        if (pc !== self.pc) { return; }
+        if (self.greet) { self.greet = false; self.send("hello", {}); }  // same request as the offer
+        self.send("offer", { description: pc.localDescription.toJSON() });
       } catch (error) {
         return;  // the connection was closed (reset or hung up) while the offer was being made
       } finally {
@@ -246,53 +341,137 @@
 
   Call.prototype.closePeer = function () {
     this.clearConnectTimer();
-    this.connected = false;
+    this.setConnected(false);
+    this.channel = null;
     if (this.pc) { this.pc.close(); this.pc = null; }
     this.remote.srcObject = null;
+    this.showRemoteMedia(null);
+  };
+
+  Call.prototype.setConnected = function (connected) {
+    if (this.connected === connected) { return; }
+    this.connected = connected;
+    if (!connected) { this.aloneSince = Date.now(); this.aloneDelay = ALONE_FAST_MS; }
+    if (this.room.connectionChanged) { this.room.connectionChanged(connected); }
   };
 
   Call.prototype.onState = function (pc) {
     if (pc !== this.pc) { return; }
     var state = pc.connectionState;
     if (state === "connected" && !this.connected) {
-      this.connected = true;
+      this.setConnected(true);
       this.clearConnectTimer();
       this.room.announce(this.t("Connected"));
       // Media flows, so the other person is in: show In Progress now rather than at the next heartbeat.
       this.room.refresh();
+      this.channelChanged();
     } else if (state === "failed" || state === "disconnected") {
-      this.connected = false;
+      this.setConnected(false);
+      this.channelChanged();  // the ICE restart and whatever follows go through the server
     }
+  };
+
+  /* Data channel ------------------------------------------------------------------------------------ */
+
+  Call.prototype.openChannel = function (pc) {
+    var self = this;
+    var channel = pc.createDataChannel("sessionroom", CHANNEL);
+    channel.onopen = function () {
+      if (pc !== self.pc) { return; }
+      self.channel = channel;
+      self.sendMedia();
+      self.channelChanged();
+    };
+    // Closed by the other side (its page went away or hung up): like a "bye" we did not get.
+    channel.onclose = function () {
+      if (pc !== self.pc || self.stopped) { return; }
+      self.channel = null;
+      self.remoteLeft({ reason: "closed" });
+    };
+    channel.onmessage = function (event) {
+      if (pc !== self.pc) { return; }
+      var message;
+      try { message = JSON.parse(event.data); } catch (error) { return; }
+      self.onPeerMessage(message || {});
+    };
+  };
+
+  /* Whether the other browser can be reached directly right now. */
+  Call.prototype.channelOpen = function () { return !this.needsServer(); };
+
+  /* Send a message to the other browser over the data channel; false when it is not open. */
+  Call.prototype.post = function (message) {
+    if (!this.channelOpen()) { return false; }
+    try { this.channel.send(JSON.stringify(message)); } catch (error) { return false; }
+    return true;
+  };
+
+  /* Tell the room's parts (the side panel) whether the peers talk directly; stop or resume polling. */
+  Call.prototype.channelChanged = function () {
+    var open = this.channelOpen();
+    if (open === this.wasOpen) { return; }
+    this.wasOpen = open;
+    if (!open) { this.pollSoon(); }
+    this.room.root.dispatchEvent(new CustomEvent("sessionroom:peer-channel", { detail: { open: open } }));
+  };
+
+  Call.prototype.onPeerMessage = function (message) {
+    if (message.type === "signal") { this.take({ kind: message.kind, data: message.data || {} }); return; }
+    if (message.type === "media") { this.showRemoteMedia(message); return; }
+    this.room.root.dispatchEvent(new CustomEvent("sessionroom:peer-message", { detail: message }));
+  };
+
+  /* Our microphone and camera state, for the other side's tile (muted, camera off). */
+  Call.prototype.sendMedia = function () {
+    var video = this.screen || this.camera;
+    this.post({ type: "media", audio: Boolean(this.mic && this.mic.enabled), video: Boolean(video && video.enabled) });
+  };
+
+  /* The other side's microphone and camera state on the remote tile, for its styles (both "on" until told). */
+  Call.prototype.showRemoteMedia = function (state) {
+    var tile = this.remote.parentElement;
+    var detail = { audio: !state || Boolean(state.audio), video: !state || Boolean(state.video) };
+    tile.setAttribute("data-remote-audio", detail.audio ? "on" : "off");
+    tile.setAttribute("data-remote-video", detail.video ? "on" : "off");
+    if (state) { this.room.root.dispatchEvent(new CustomEvent("sessionroom:peer-media", { detail: detail })); }
   };
 
   Call.prototype.remoteLeft = function (data) {
     var room = this.room;
     // The other side gave up on the direct connection: so do we, the same way (its timer may run first).
     if (data.reason === "fallback") { this.fallBack(); return; }
-    if (data.reason === "failed") { this.giveUp(); return; }
+    if (data.reason === "failed") { this.giveUp("ice_failed"); return; }
+    this.remoteId = null;  // whoever comes next is a new page of theirs, which says "hello"
     this.resetPeer();
+    this.channelChanged();
     // Their leave request travels beside the bye and may be recorded a moment later: look twice.
     room.refresh();
     this.refreshTimer = setTimeout(function () { room.refresh(); }, 1500);
   };
 
-  /* No direct path in time: the configured media server if there is one, else Technical Issues + Retry. */
-  Call.prototype.giveUp = function () {
+  /*
+   * No direct path in time, or signaling keeps failing: the configured media server if there is one,
+   * else Technical Issues + Retry. When even the failure report cannot reach the server, the page shows
+   * Technical Issues by itself: the call must not stay "In progress" with a black video.
+   */
+  Call.prototype.giveUp = function (errorType) {
     this.clearConnectTimer();
     if (this.connected || this.stopped) { return; }
-    if (this.config.fallback) {
+    if (this.config.fallback && errorType !== "signaling_failed") {
       this.send("bye", { reason: "fallback" });
       this.fallBack();
       return;
     }
     var room = this.room;
     this.stop("failed");
-    room.call("failure", { error_type: "ice_failed" }).then(function (result) {
-      if (result.ok) { room.render(result.data); }
+    function unable(result) {
+      var troubled = { state: "technical_issues", screen: "prejoin", status_label: room.t("Technical Issues") };
+      room.render(result && result.ok ? result.data : Object.assign({}, room.state, troubled));
       var retry = room.$(".sr-retry-box");  // the spec's "Unable to connect. [Retry]"
       if (retry) { retry.hidden = false; }
       room.announce(room.t("Unable to connect."));
-    });
+    }
+    room.call("failure", { error_type: errorType }).then(unable, function () { unable(null); });
   };
 
   Call.prototype.fallBack = function () {
@@ -357,6 +536,7 @@
     if (!track) { return; }
     track.enabled = !track.enabled;
     this.updateControls();
+    this.sendMedia();
   };
 
   Call.prototype.sendVideo = function (track) {
@@ -456,10 +636,12 @@
   /* Hang up: tell the other side (it keeps waiting for us), release the devices, unbind the controls. */
   Call.prototype.stop = function (reason) {
     if (this.stopped) { return; }
-    this.stopped = true;
     clearTimeout(this.pollTimer);
     clearTimeout(this.refreshTimer);
+    // Sent before stopping, so a bye goes over the data channel when it is open.
     if (reason !== "fallback") { this.send("bye", { reason: reason || "leave" }); }
+    this.stopped = true;
+    if (this.room.peer === this) { this.room.peer = null; }
     this.closePeer();
     [this.mic, this.camera, this.screen].forEach(function (track) { if (track) { track.stop(); } });
     this.showSelf(null);
@@ -471,8 +653,8 @@
 
   window.SessionRoomP2P = {
     DEVICE_KEYS: DEVICE_KEYS,
-    start: function (room, config) {
-      var call = new Call(room, config);
+    start: function (room, config, media) {
+      var call = new Call(room, config, media);
       call.start();
       return call;
     }

@@ -193,17 +193,32 @@
     if (form) { form.addEventListener("submit", function (event) { event.preventDefault(); self.submitFeedback(form); }); }
   };
 
+  /*
+   * Every heartbeat_seconds, in the room or not (an open page follows the session's state within one
+   * beat); every heartbeat_connected_seconds once a p2p call is connected (the peers then need the server
+   * for little else) and in a provider's room (its webhooks tell presence).
+   */
   SessionRoom.prototype.schedulePoll = function () {
     var self = this;
     clearTimeout(this.pollTimer);
-    // Every heartbeat, in the room or not: an open page follows the session's state within one beat.
-    var seconds = this.state.heartbeat_seconds || 15;
+    // Every heartbeat, in the room or not: an open page follows the session's state within one beat;
+    // slower once a p2p call is connected or in a provider room (presence then comes from the call).
+    var beat = this.state.heartbeat_seconds || 15;
+    var quiet = this.inRoom && (this.connected || this.root.getAttribute("data-room-kind") !== "p2p");
+    var seconds = quiet ? this.state.heartbeat_connected_seconds || 2 * beat : beat;
     this.pollTimer = setTimeout(function () {
-      self.call(self.inRoom ? "heartbeat" : "state").then(function (result) {
+      var body = self.inRoom && self.connected ? { connected: true } : {};
+      self.call(self.inRoom ? "heartbeat" : "state", body).then(function (result) {
         if (result.ok) { self.render(result.data); }
         self.schedulePoll();
       }, function () { self.schedulePoll(); });
     }, seconds * 1000);
+  };
+
+  /* The p2p call connected or lost its connection: heartbeats follow (see schedulePoll). */
+  SessionRoom.prototype.connectionChanged = function (connected) {
+    this.connected = connected;
+    if (this.inRoom) { this.schedulePoll(); }
   };
 
   SessionRoom.prototype.announce = function (text) {
@@ -453,7 +468,11 @@
       self.handedOff = false;
       self.$(".sr-handed-off").hidden = true;
       self.ticket = result.data.ticket;
+      // The device check's camera and microphone go on into a p2p call (before render stops the check).
+      var media = result.data.ticket.kind === "p2p" && self.devices ? self.devices.take() : null;
       self.render(result.data.state);
+      if (!self.inRoom && media) { media.getTracks().forEach(function (track) { track.stop(); }); }
+      self.media = self.inRoom ? media : null;
       if (self.inRoom) { self.enterRoom(result.data.ticket); }
       self.schedulePoll();
     }, function () {
@@ -467,7 +486,10 @@
     this.root.setAttribute("data-room-kind", ticket.kind);
     var frame = this.$(".sr-provider-frame");
     if (ticket.kind === "iframe" && frame) { this.loadFrame(frame, ticket.url); }
-    if (ticket.kind === "p2p" && window.SessionRoomP2P) { this.parts.push(window.SessionRoomP2P.start(this, ticket.config)); }
+    if (ticket.kind === "p2p" && window.SessionRoomP2P) {
+      this.parts.push(window.SessionRoomP2P.start(this, ticket.config, this.media));
+    }
+    this.media = null;
     if (!this.panel && window.SessionRoomPanel) {
       this.panel = window.SessionRoomPanel.start(this);
       this.parts.push(this.panel);
@@ -519,8 +541,10 @@
     this.inRoom = false;
     this.hasLeft = true;
     this.closeFrame();
+    // Chat lines and notes not stored yet go first: a tutor's leave ends the session, which then takes none.
     // Hang up once the leave is recorded: the other side looks at the state when our "bye" arrives.
-    return this.call("leave").then(function (result) {
+    var saved = this.panel ? this.panel.save() : Promise.resolve();
+    return saved.then(function () { return self.call("leave"); }).then(function (result) {
       self.teardown();
       if (result.ok) { self.render(result.data); }
     }, function () { self.teardown(); });
@@ -534,6 +558,7 @@
     if (!this.inRoom) { return; }
     this.inRoom = false;
     this.closing = true;
+    if (this.panel) { this.panel.save(); }  // keep-alive too, sent before the leave
     // A closing tab (or a reload) is not the tutor ending the session: the server only records the leave.
     this.call("leave", { closing: true });
     this.teardown();
