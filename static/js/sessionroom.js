@@ -341,13 +341,13 @@
    * attributes p2p.js sets; here it is also said to screen-reader users. */
   SessionRoom.prototype.peerMedia = function (detail) {
     var name = (this.state.other || {}).name || "";
-    var previous = this.peer || { audio: true, video: true };
-    this.peer = { audio: detail.audio !== false, video: detail.video !== false };
-    if (previous.audio !== this.peer.audio) {
-      this.announce((this.peer.audio ? this.t("{name} turned their microphone on") : this.t("{name} muted their microphone")).replace("{name}", name));
+    var previous = this.otherMedia || { audio: true, video: true };
+    this.otherMedia = { audio: detail.audio !== false, video: detail.video !== false };
+    if (previous.audio !== this.otherMedia.audio) {
+      this.announce((this.otherMedia.audio ? this.t("{name} turned their microphone on") : this.t("{name} muted their microphone")).replace("{name}", name));
     }
-    if (previous.video !== this.peer.video) {
-      this.announce((this.peer.video ? this.t("{name} turned their camera on") : this.t("{name} turned their camera off")).replace("{name}", name));
+    if (previous.video !== this.otherMedia.video) {
+      this.announce((this.otherMedia.video ? this.t("{name} turned their camera on") : this.t("{name} turned their camera off")).replace("{name}", name));
     }
   };
 
