@@ -46,9 +46,10 @@ REPO = Path(__file__).resolve().parent.parent
 # the scripts do now (static/js): once a p2p call is connected, the peers talk over a data channel, so the
 # server sees heartbeats every 30 s and the panel's batched saves (chat lines in a batch about once a
 # minute, the notes about every two minutes, from either side); no signaling or chat polling. Waiting: the
-# participant in the room beats every 15 s and polls signaling at the backed-off 3 s and chat every 2 s;
-# the other one is on the pre-join screen (state every 30 s). Provider room: both beat every 15 s and poll
-# chat every 2 s (the panel beside the media server's frame).
+# participant in the room beats every 15 s and polls signaling at the backed-off 3 s and chat at the
+# backed-off 10 s (static/js/panel.js doubles its 2 s while nothing changes); the other one is on the pre-join
+# screen (state every 15 s). Provider room: both beat every 30 s (HEARTBEAT_CONNECTED_SECONDS) and poll chat
+# at the backed-off 10 s (the panel beside the media server's frame).
 # "handler" is the pattern before issue 11, through the XBlock handler: signal_poll every 1.5 s connected
 # and 0.5 s alone, chat_poll every 2 s, heartbeat every 15 s, state every 30 s before joining.
 PATTERNS = {
@@ -58,12 +59,12 @@ PATTERNS = {
             "tutor": [("heartbeat", 30), ("chat_send", 120), ("notes_save", 120)],
         },
         "waiting": {
-            "learner": [("heartbeat", 15), ("signal_poll", 3), ("chat_poll", 2)],
-            "tutor": [("state", 30)],
+            "learner": [("heartbeat", 15), ("signal_poll", 3), ("chat_poll", 10)],
+            "tutor": [("state", 15)],
         },
         "provider_room": {
-            "learner": [("heartbeat", 15), ("chat_poll", 2)],
-            "tutor": [("heartbeat", 15), ("chat_poll", 2)],
+            "learner": [("heartbeat", 30), ("chat_poll", 10)],
+            "tutor": [("heartbeat", 30), ("chat_poll", 10)],
         },
     },
     "handler": {

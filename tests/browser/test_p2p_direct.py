@@ -214,3 +214,24 @@ def test_after_the_other_closes_the_tab_waiting_is_not_a_failure(new_page, sessi
     tutor.wait_for_timeout(4000)  # twice the connect timeout
     assert tutor.locator(".sessionroom").get_attribute("data-state") == "waiting"
     assert tutor.locator(".sr-retry-box").is_hidden()
+
+
+def test_the_preview_toggles_carry_into_the_call(new_page, session):
+    """Muted and camera off on the pre-join preview: the call starts that way, and the other side sees it."""
+    learner, tutor = new_page(), new_page()
+    learner.goto(f"/scenario/sessionroom.0/?student=learner&session={session.pk}")
+    tutor.goto(f"/sessionroom/session/{session.pk}/?student=tutor")
+    learner.wait_for_function("() => { const v = document.querySelector('.sr-preview'); return v && v.videoWidth; }")
+    learner.locator(".sr-preview-mute").click()
+    learner.locator(".sr-preview-camera").click()
+    for page in (learner, tutor):
+        page.get_by_role("button", name="Join Session").click()
+    tutor.wait_for_function("() => { const v = document.querySelector('.sr-remote'); return v && v.videoWidth > 0; }")
+    assert learner.locator(".sr-room .sr-mute").get_attribute("aria-pressed") == "true"
+    assert learner.locator(".sr-room .sr-camera").get_attribute("aria-pressed") == "true"
+    tile = tutor.locator(".sr-remote-tile")
+    tutor.wait_for_function(
+        "() => { const t = document.querySelector('.sr-remote-tile');"
+        " return t && t.dataset.remoteAudio === 'off' && t.dataset.remoteVideo === 'off'; }"
+    )
+    assert (tile.get_attribute("data-remote-audio"), tile.get_attribute("data-remote-video")) == ("off", "off")
