@@ -235,3 +235,14 @@ def test_the_preview_toggles_carry_into_the_call(new_page, session):
         " return t && t.dataset.remoteAudio === 'off' && t.dataset.remoteVideo === 'off'; }"
     )
     assert (tile.get_attribute("data-remote-audio"), tile.get_attribute("data-remote-video")) == ("off", "off")
+
+
+def test_the_self_view_is_a_corner_tile_inside_the_stage(new_page, session):
+    """At desktop size the self-view is a visible tile in the stage's corner, not pushed out below it."""
+    learner, tutor = open_pair(new_page, session)
+    wait_for_media(learner, tutor)
+    stage = learner.locator(".sr-stage").bounding_box()
+    tile = learner.locator(".sr-self-tile").bounding_box()
+    assert tile["height"] > 80 and tile["width"] < stage["width"] / 2
+    assert stage["x"] <= tile["x"] and tile["x"] + tile["width"] <= stage["x"] + stage["width"]
+    assert stage["y"] <= tile["y"] and tile["y"] + tile["height"] <= stage["y"] + stage["height"]
