@@ -25,7 +25,6 @@ import heapq
 import itertools
 import json
 import os
-import random
 import secrets
 import signal
 import socket
@@ -35,6 +34,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -344,17 +344,22 @@ def call(participant: Participant, action: str, results: Results) -> None:
 
 def drive(participants: list[tuple[Participant, str, float]], duration: float, concurrency: int) -> Results:
     """
-    Fire every (participant, action, period) on its period, from a random phase, for ``duration`` seconds of
-    wall time: what the clients could not send by then is dropped, so a saturated run shows a lower rate
-    (and its client lag says by how much the clients fell behind) instead of running on.
+    Fire every (participant, action, period) on its period for ``duration`` seconds of wall time: what the
+    clients could not send by then is dropped, so a saturated run shows a lower rate (and its client lag says
+    by how much the clients fell behind) instead of running on. The participants' phases are spread evenly
+    over each period, as many independent browsers are, so a short run counts what a long one would.
     """
     results = Results()
     begin = time.monotonic()
     end = begin + duration
     counter = itertools.count()
-    heap = [
-        (begin + random.uniform(0, period), next(counter), who, action, period) for who, action, period in participants
-    ]
+    alike = Counter((action, period) for _who, action, period in participants)
+    seen = Counter()
+    heap = []
+    for who, action, period in participants:
+        phase = period * (seen[(action, period)] + 0.5) / alike[(action, period)]
+        seen[(action, period)] += 1
+        heap.append((begin + phase, next(counter), who, action, period))
     heapq.heapify(heap)
     pool = ThreadPoolExecutor(max_workers=concurrency)
     while heap and time.monotonic() < end:
@@ -428,6 +433,8 @@ def run(world: World, base: str, server: subprocess.Popen, state: str, count: in
         flush=True,
     )
     late = sorted(results.late) or [0.0]
+    planned = sum(60 / period for role in pattern.values() for _action, period in role)
+    print(f"  pattern: {planned:.1f} requests per session-minute (what the scripts send)", flush=True)
     print(
         f"  statuses: {figures['statuses']}  client lag p99_ms={late[int(len(late) * 0.99)]:.0f}"
         f"  load average {os.getloadavg()[0]:.1f}",

@@ -50,6 +50,8 @@ def test_quick_load_benchmark_reports_every_state(tmp_path):
         "handler-provider_room",
     }
     assert float(rows["connected_p2p"]["requests"]) <= 6
+    planned = [float(line.split()[1]) for line in result.stdout.splitlines() if line.strip().startswith("pattern:")]
+    assert len(planned) == 6 and planned[0] <= 6 < 100 < planned[3]
     assert float(rows["handler-connected_p2p"]["requests"]) > 100
     # Every simulated request was answered 200: no refusals, no rate limiting, no server errors.
     statuses = [
